@@ -1,0 +1,117 @@
+// @generated-style diesel schema, kept in sync with migrations/ by hand.
+
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "claim_status"))]
+    pub struct ClaimStatus;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "source_type"))]
+    pub struct SourceType;
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ClaimStatus;
+
+    claim_history (id) {
+        id -> Uuid,
+        claim_id -> Uuid,
+        action -> Text,
+        from_status -> Nullable<ClaimStatus>,
+        to_status -> Nullable<ClaimStatus>,
+        reason -> Nullable<Text>,
+        changes -> Nullable<Jsonb>,
+        actor_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claim_figures (id) {
+        id -> Uuid,
+        claim_id -> Uuid,
+        label -> Text,
+        value_min -> Int8,
+        value_max -> Nullable<Int8>,
+        as_of -> Nullable<Date>,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ClaimStatus;
+
+    claims (id) {
+        id -> Uuid,
+        story_id -> Uuid,
+        source_id -> Uuid,
+        quote -> Text,
+        is_paraphrase -> Bool,
+        summary -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamptz>,
+        claimed_where -> Nullable<Text>,
+        status -> ClaimStatus,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> Uuid,
+        claim_id -> Uuid,
+        history_id -> Nullable<Uuid>,
+        url -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::SourceType;
+
+    sources (id) {
+        id -> Uuid,
+        name -> Text,
+        source_type -> SourceType,
+        affiliation -> Nullable<Text>,
+        description -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    stories (id) {
+        id -> Uuid,
+        title -> Text,
+        outlet -> Text,
+        url -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        dateline -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(claim_figures -> claims (claim_id));
+diesel::joinable!(claim_history -> claims (claim_id));
+diesel::joinable!(claims -> sources (source_id));
+diesel::joinable!(claims -> stories (story_id));
+diesel::joinable!(evidence -> claims (claim_id));
+diesel::joinable!(evidence -> claim_history (history_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    claim_figures,
+    claim_history,
+    claims,
+    evidence,
+    sources,
+    stories,
+);

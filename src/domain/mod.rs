@@ -1,0 +1,14 @@
+//! Pure domain rules: types, validation and the verification workflow.
+//! Nothing here knows about HTTP or SQL, so every rule is unit-testable.
+
+pub mod drafts;
+pub mod figures;
+pub mod source_type;
+pub mod status;
+pub mod validation;
+
+pub use drafts::{ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput};
+pub use figures::Figure;
+pub use source_type::SourceType;
+pub use status::{ClaimStatus, Transition, TransitionError};
+pub use validation::FieldErrors;

@@ -1,0 +1,14 @@
+//! claimdesk: who claimed what in a fast-moving story, and how far each
+//! claim has been verified.
+//!
+//! Layers: `domain` (pure rules) ← `models` (diesel queries) ← `web`
+//! (handlers and page structs); `startup` wires them into a server.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod models;
+pub mod seed;
+pub mod startup;
+pub mod web;

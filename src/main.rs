@@ -1,0 +1,36 @@
+//! The `claimdesk` binary: a thin clap front end over the library.
+
+use clap::{Parser, Subcommand};
+use claimdesk::config::{DbArgs, ServeArgs};
+use claimdesk::startup;
+
+#[derive(Parser)]
+#[command(name = "claimdesk", version, about = "Claim tracking and verification for newsroom editors")]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, load demo seeds into an empty database, and serve.
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// (Re)load the demo seeds; idempotent.
+    Seed,
+}
+
+fn main() -> anyhow::Result<()> {
+    startup::init_tracing();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        // actix needs its own System; each HTTP worker then runs its own runtime.
+        Command::Serve(args) => actix_web::rt::System::new().block_on(startup::serve(cli.db, args)),
+        Command::Migrate => rt.block_on(startup::migrate(cli.db)),
+        Command::Seed => rt.block_on(startup::seed(cli.db)),
+    }
+}

@@ -1,0 +1,121 @@
+//! The append-only history of a claim and the evidence attached to it.
+
+use crate::db::schema::{claim_history, evidence};
+use crate::domain::ClaimStatus;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = claim_history)]
+pub struct HistoryRow {
+    pub id: Uuid,
+    pub claim_id: Uuid,
+    pub action: String,
+    pub from_status: Option<ClaimStatus>,
+    pub to_status: Option<ClaimStatus>,
+    pub reason: Option<String>,
+    pub changes: Option<serde_json::Value>,
+    pub actor_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = evidence)]
+pub struct Evidence {
+    pub id: Uuid,
+    pub claim_id: Uuid,
+    pub history_id: Option<Uuid>,
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A history entry with the evidence given for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    #[serde(flatten)]
+    pub row: HistoryRow,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = claim_history)]
+pub struct NewHistory {
+    pub id: Uuid,
+    pub claim_id: Uuid,
+    pub action: &'static str,
+    pub from_status: Option<ClaimStatus>,
+    pub to_status: Option<ClaimStatus>,
+    pub reason: Option<String>,
+    pub changes: Option<serde_json::Value>,
+    pub actor_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewHistory {
+    pub fn new(claim_id: Uuid, action: &'static str) -> Self {
+        NewHistory {
+            id: Uuid::new_v4(),
+            claim_id,
+            action,
+            from_status: None,
+            to_status: None,
+            reason: None,
+            changes: None,
+            actor_id: None,
+            created_at: Utc::now(),
+        }
+    }
+}
+
+/// Records one history entry and its evidence links.
+pub async fn append(conn: &mut AsyncPgConnection, entry: NewHistory, links: &[String]) -> QueryResult<()> {
+    let (history_id, claim_id, at) = (entry.id, entry.claim_id, entry.created_at);
+    diesel::insert_into(claim_history::table).values(entry).execute(conn).await?;
+    if links.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = links
+        .iter()
+        .map(|url| {
+            (
+                evidence::id.eq(Uuid::new_v4()),
+                evidence::claim_id.eq(claim_id),
+                evidence::history_id.eq(Some(history_id)),
+                evidence::url.eq(url),
+                evidence::created_at.eq(at),
+            )
+        })
+        .collect();
+    diesel::insert_into(evidence::table).values(rows).execute(conn).await?;
+    Ok(())
+}
+
+/// Full history of a claim, newest first, with evidence per entry.
+pub async fn for_claim(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryResult<Vec<HistoryEntry>> {
+    let rows: Vec<HistoryRow> = claim_history::table
+        .filter(claim_history::claim_id.eq(claim_id))
+        .order((claim_history::created_at.desc(), claim_history::id.desc()))
+        .select(HistoryRow::as_select())
+        .load(conn)
+        .await?;
+    let links: Vec<Evidence> = evidence::table
+        .filter(evidence::claim_id.eq(claim_id))
+        .order(evidence::created_at.asc())
+        .select(Evidence::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let evidence = links
+                .iter()
+                .filter(|e| e.history_id == Some(row.id))
+                .map(|e| e.url.clone())
+                .collect();
+            HistoryEntry { row, evidence }
+        })
+        .collect())
+}

@@ -1,0 +1,110 @@
+//! Stories: the pieces in which claims appear.
+
+use crate::db::schema::{claims, stories};
+use crate::domain::drafts::StoryDraft;
+use crate::domain::ClaimStatus;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = stories)]
+pub struct Story {
+    pub id: Uuid,
+    pub title: String,
+    pub outlet: String,
+    pub url: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub dateline: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = stories, treat_none_as_null = true)]
+struct StoryValues<'a> {
+    title: &'a str,
+    outlet: &'a str,
+    url: Option<&'a str>,
+    published_at: Option<DateTime<Utc>>,
+    dateline: Option<&'a str>,
+    notes: Option<&'a str>,
+    updated_at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a StoryDraft> for StoryValues<'a> {
+    fn from(d: &'a StoryDraft) -> Self {
+        StoryValues {
+            title: &d.title,
+            outlet: &d.outlet,
+            url: d.url.as_deref(),
+            published_at: d.published_at,
+            dateline: d.dateline.as_deref(),
+            notes: d.notes.as_deref(),
+            updated_at: Utc::now(),
+        }
+    }
+}
+
+/// The unique index behind "one story per URL", for field errors.
+pub const URL_CONSTRAINT: &str = "stories_url_key";
+
+pub async fn create(conn: &mut AsyncPgConnection, d: &StoryDraft) -> QueryResult<Story> {
+    diesel::insert_into(stories::table)
+        .values((stories::id.eq(Uuid::new_v4()), StoryValues::from(d)))
+        .returning(Story::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, d: &StoryDraft) -> QueryResult<Story> {
+    diesel::update(stories::table.find(id))
+        .set((StoryValues::from(d), stories::version.eq(stories::version + 1)))
+        .returning(Story::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Story> {
+    stories::table.find(id).select(Story::as_select()).first(conn).await
+}
+
+/// A story is the same story when its URL matches, or, without a URL, its
+/// title and outlet do; used by the seed loader and imports.
+pub async fn find_matching(conn: &mut AsyncPgConnection, d: &StoryDraft) -> QueryResult<Option<Story>> {
+    let query = stories::table.select(Story::as_select()).into_boxed();
+    let query = match &d.url {
+        Some(url) => query.filter(stories::url.eq(url.clone())),
+        None => query
+            .filter(stories::title.eq(d.title.clone()))
+            .filter(stories::outlet.eq(d.outlet.clone())),
+    };
+    query.first(conn).await.optional()
+}
+
+pub async fn list_with_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Story, i64)>> {
+    stories::table
+        .left_join(claims::table)
+        .group_by(stories::id)
+        .order((stories::created_at.desc(), stories::id.desc()))
+        .select((Story::as_select(), diesel::dsl::count(claims::id.nullable())))
+        .load(conn)
+        .await
+}
+
+pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    stories::table.count().get_result(conn).await
+}
+
+pub async fn status_counts(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<(ClaimStatus, i64)>> {
+    claims::table
+        .filter(claims::story_id.eq(id))
+        .group_by(claims::status)
+        .select((claims::status, diesel::dsl::count_star()))
+        .load(conn)
+        .await
+}

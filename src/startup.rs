@@ -1,0 +1,136 @@
+//! Wiring: tracing, database resolution (configured or embedded), the
+//! actix server with one pool per worker, and the CLI commands.
+
+use crate::config::{DbArgs, ServeArgs};
+use crate::db::embedded::EmbeddedPostgres;
+use crate::db::{self, DbPool, PoolSettings};
+use crate::{models, seed, web};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web as aw, App, HttpServer};
+use anyhow::Context;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+/// A database URL, and the private cluster behind it when we started one.
+pub struct Database {
+    pub url: String,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    pub async fn resolve(args: &DbArgs) -> anyhow::Result<Database> {
+        if let Some(url) = &args.database_url {
+            return Ok(Database { url: url.clone(), embedded: None });
+        }
+        let dir = std::path::absolute(args.data_dir.join("pg")).context("resolving --data-dir")?;
+        tracing::info!(dir = %dir.display(), "DATABASE_URL is unset: using the embedded PostgreSQL cluster");
+        let pg = EmbeddedPostgres::start(&dir).await?;
+        pg.ensure_database("claimdesk").await?;
+        Ok(Database { url: pg.database_url("claimdesk"), embedded: Some(pg) })
+    }
+
+    pub async fn shutdown(self) {
+        if let Some(pg) = self.embedded {
+            if let Err(e) = pg.stop().await {
+                tracing::error!(error = %e, "stopping the embedded PostgreSQL failed");
+            }
+        }
+    }
+}
+
+pub async fn migrate(args: DbArgs) -> anyhow::Result<()> {
+    let db = Database::resolve(&args).await?;
+    let result = db::run_migrations(&db.url).await;
+    db.shutdown().await;
+    tracing::info!(applied = result?, "migrations done");
+    Ok(())
+}
+
+pub async fn seed(args: DbArgs) -> anyhow::Result<()> {
+    let db = Database::resolve(&args).await?;
+    let result = migrate_and_seed(&db.url, true).await;
+    db.shutdown().await;
+    result
+}
+
+/// Applies migrations, then loads the seeds when `always` or the database is empty.
+pub async fn migrate_and_seed(url: &str, always: bool) -> anyhow::Result<()> {
+    let applied = db::run_migrations(url).await?;
+    tracing::info!(applied, "migrations applied");
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    if always || models::story::count(&mut conn).await? == 0 {
+        let report = seed::load_builtin(&mut conn).await?;
+        tracing::info!(created = report.claims_created, skipped = report.claims_skipped, "seeds loaded");
+    }
+    Ok(())
+}
+
+pub async fn serve(args: DbArgs, serve: ServeArgs) -> anyhow::Result<()> {
+    let db = Database::resolve(&args).await?;
+    let result = serve_on(&args, &serve, &db.url).await;
+    db.shutdown().await;
+    result
+}
+
+async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result<()> {
+    migrate_and_seed(url, false).await?;
+    let listener = TcpListener::bind(&serve.bind).with_context(|| format!("binding {}", serve.bind))?;
+    let workers = serve.workers.unwrap_or_else(default_workers);
+    tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
+    run(listener, url, &args.pool_settings(workers), workers)?.await?;
+    Ok(())
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// Builds the server on `listener`. Each worker gets its own pool: sharing
+/// one across worker threads costs cross-thread wakeups on every checkout.
+pub fn run(
+    listener: TcpListener,
+    url: &str,
+    pool: &PoolSettings,
+    workers: usize,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let pools: Arc<Vec<DbPool>> = Arc::new(
+        (0..workers.max(1))
+            .map(|_| db::build_pool(url, pool))
+            .collect::<anyhow::Result<_>>()?,
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let server = HttpServer::new(move || {
+        let pool = pools[next.fetch_add(1, Ordering::Relaxed) % pools.len()].clone();
+        App::new()
+            .wrap(security_headers())
+            .wrap(TracingLogger::default())
+            .app_data(aw::Data::new(pool))
+            .configure(web::configure)
+    })
+    .workers(workers.max(1))
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// A CSP without inline script, plus the usual hardening headers.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+}

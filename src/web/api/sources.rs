@@ -1,0 +1,87 @@
+//! `/api/sources`: list, get (with status counts), create, replace.
+
+use super::{parse_id, status_counts, StatusCount};
+use crate::db::DbPool;
+use crate::domain::drafts::{SourceDraft, SourceInput};
+use crate::error::{ApiError, ApiResult, AppError};
+use crate::models::source::{self, Source};
+use crate::web::conn;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sources", web::get().to(list))
+        .route("/sources", web::post().to(create))
+        .route("/sources/{id}", web::get().to(get))
+        .route("/sources/{id}", web::put().to(replace));
+}
+
+#[derive(Serialize)]
+struct SourceWithCount {
+    #[serde(flatten)]
+    source: Source,
+    claim_count: i64,
+}
+
+async fn list(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let mut c = conn(&pool).await?;
+    let rows = source::list_with_counts(&mut c).await?;
+    let items: Vec<_> = rows.into_iter().map(|(source, claim_count)| SourceWithCount { source, claim_count }).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+#[derive(Serialize)]
+struct SourceDetail {
+    #[serde(flatten)]
+    source: Source,
+    status_counts: Vec<StatusCount>,
+}
+
+async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let mut c = conn(&pool).await?;
+    let source = source::find(&mut c, id).await?;
+    let counts = status_counts(&source::status_counts(&mut c, id).await?);
+    Ok(HttpResponse::Ok().json(SourceDetail { source, status_counts: counts }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourceJson {
+    pub name: String,
+    pub source_type: String,
+    pub affiliation: Option<String>,
+    pub description: Option<String>,
+}
+
+impl SourceJson {
+    fn draft(&self) -> ApiResult<SourceDraft> {
+        let input = SourceInput {
+            name: self.name.clone(),
+            source_type: self.source_type.clone(),
+            affiliation: self.affiliation.clone(),
+            description: self.description.clone(),
+        };
+        SourceDraft::parse(&input, "").map_err(|e| ApiError(AppError::Validation(e)))
+    }
+}
+
+fn name_taken(e: diesel::result::Error) -> ApiError {
+    ApiError(AppError::on_constraint(e, source::NAME_CONSTRAINT, "name", "A source with this name already exists."))
+}
+
+async fn create(pool: web::Data<DbPool>, body: web::Json<SourceJson>) -> ApiResult<HttpResponse> {
+    let draft = body.draft()?;
+    let mut c = conn(&pool).await?;
+    let s = source::create(&mut c, &draft).await.map_err(name_taken)?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/sources/{}", s.id))).json(s))
+}
+
+async fn replace(pool: web::Data<DbPool>, id: web::Path<String>, body: web::Json<SourceJson>) -> ApiResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let draft = body.draft()?;
+    let mut c = conn(&pool).await?;
+    source::find(&mut c, id).await?;
+    let s = source::update(&mut c, id, &draft).await.map_err(name_taken)?;
+    Ok(HttpResponse::Ok().json(s))
+}

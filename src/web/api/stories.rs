@@ -1,0 +1,91 @@
+//! `/api/stories`: list, get (with status counts), create, replace.
+
+use super::{parse_id, status_counts, StatusCount};
+use crate::db::DbPool;
+use crate::domain::drafts::{StoryDraft, StoryInput};
+use crate::error::{ApiError, ApiResult, AppError};
+use crate::models::story::{self, Story};
+use crate::web::conn;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/stories", web::get().to(list))
+        .route("/stories", web::post().to(create))
+        .route("/stories/{id}", web::get().to(get))
+        .route("/stories/{id}", web::put().to(replace));
+}
+
+#[derive(Serialize)]
+struct StoryWithCount {
+    #[serde(flatten)]
+    story: Story,
+    claim_count: i64,
+}
+
+async fn list(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let mut c = conn(&pool).await?;
+    let rows = story::list_with_counts(&mut c).await?;
+    let items: Vec<_> = rows.into_iter().map(|(story, claim_count)| StoryWithCount { story, claim_count }).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+#[derive(Serialize)]
+struct StoryDetail {
+    #[serde(flatten)]
+    story: Story,
+    status_counts: Vec<StatusCount>,
+}
+
+async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let mut c = conn(&pool).await?;
+    let story = story::find(&mut c, id).await?;
+    let counts = status_counts(&story::status_counts(&mut c, id).await?);
+    Ok(HttpResponse::Ok().json(StoryDetail { story, status_counts: counts }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoryJson {
+    pub title: String,
+    pub outlet: String,
+    pub url: Option<String>,
+    pub published_at: Option<String>,
+    pub dateline: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl StoryJson {
+    fn draft(&self) -> ApiResult<StoryDraft> {
+        let input = StoryInput {
+            title: self.title.clone(),
+            outlet: self.outlet.clone(),
+            url: self.url.clone(),
+            published_at: self.published_at.clone(),
+            dateline: self.dateline.clone(),
+            notes: self.notes.clone(),
+        };
+        StoryDraft::parse(&input).map_err(|e| ApiError(AppError::Validation(e)))
+    }
+}
+
+fn url_taken(e: diesel::result::Error) -> ApiError {
+    ApiError(AppError::on_constraint(e, story::URL_CONSTRAINT, "url", "A story with this URL is already recorded."))
+}
+
+async fn create(pool: web::Data<DbPool>, body: web::Json<StoryJson>) -> ApiResult<HttpResponse> {
+    let draft = body.draft()?;
+    let mut c = conn(&pool).await?;
+    let s = story::create(&mut c, &draft).await.map_err(url_taken)?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/stories/{}", s.id))).json(s))
+}
+
+async fn replace(pool: web::Data<DbPool>, id: web::Path<String>, body: web::Json<StoryJson>) -> ApiResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let draft = body.draft()?;
+    let mut c = conn(&pool).await?;
+    story::find(&mut c, id).await?;
+    let s = story::update(&mut c, id, &draft).await.map_err(url_taken)?;
+    Ok(HttpResponse::Ok().json(s))
+}

@@ -1,0 +1,182 @@
+//! The claim board, a claim's page, its status changes and edits.
+
+use crate::db::DbPool;
+use crate::domain::drafts::ClaimDraft;
+use crate::domain::{ClaimStatus, FieldErrors};
+use crate::error::{AppError, AppResult};
+use crate::models::claim::{self, ClaimDetail, ClaimRow};
+use crate::models::source::{self, Source};
+use crate::models::story::{self, Story};
+use crate::models::WriteError;
+use crate::web::forms::{ClaimForm, ClaimQuery, StatusForm};
+use crate::web::view::{self, Choice};
+use crate::web::{conn, ok, render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(board))
+        .route("/claims/{id}", web::get().to(show))
+        .route("/claims/{id}/status", web::post().to(change_status))
+        .route("/claims/{id}/edit", web::get().to(edit_form))
+        .route("/claims/{id}/edit", web::post().to(update));
+}
+
+pub const BOARD_PAGE: i64 = 50;
+
+#[derive(Template)]
+#[template(path = "claims/board.html")]
+pub struct BoardPage {
+    pub rows: Vec<ClaimRow>,
+    pub q: ClaimQuery,
+    pub statuses: Vec<Choice>,
+    pub types: Vec<Choice>,
+    pub sources: Vec<Source>,
+    pub stories: Vec<(Story, i64)>,
+    pub next_url: Option<String>,
+}
+
+async fn board(pool: web::Data<DbPool>, q: web::Query<ClaimQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let filter = q.to_filter()?;
+    let mut c = conn(&pool).await?;
+    let page = claim::list(&mut c, &filter, q.limit.unwrap_or(BOARD_PAGE)).await?;
+    let sources = source::list(&mut c).await?;
+    let stories = story::list_with_counts(&mut c).await?;
+    ok(&BoardPage {
+        rows: page.rows,
+        statuses: view::status_choices(&q.status),
+        types: view::type_choices(&q.source_type),
+        next_url: page.next.map(|n| format!("/?{}", q.next_query(&n))),
+        q,
+        sources,
+        stories,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "claims/show.html")]
+pub struct ClaimPage {
+    pub d: ClaimDetail,
+    pub form: StatusForm,
+    pub errors: FieldErrors,
+    pub next: Vec<ClaimStatus>,
+    pub conflict: Option<String>,
+    pub saved: bool,
+}
+
+impl ClaimPage {
+    fn new(d: ClaimDetail) -> Self {
+        let form = StatusForm { version: d.claim.version.to_string(), ..Default::default() };
+        ClaimPage { next: d.claim.status.next_statuses(), d, form, errors: FieldErrors::new(), conflict: None, saved: false }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    saved: Option<String>,
+}
+
+fn parse_id(raw: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+async fn show(pool: web::Data<DbPool>, id: web::Path<String>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let mut c = conn(&pool).await?;
+    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?);
+    page.saved = q.saved.is_some();
+    ok(&page)
+}
+
+async fn change_status(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let form = form.into_inner();
+    let mut c = conn(&pool).await?;
+    let result = claim::change_status(&mut c, id, &form.to_input(), form.version()).await;
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status#history"))),
+        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+        Err(WriteError::Stale { current }) => (StatusCode::CONFLICT, FieldErrors::new(), Some(stale_message(current))),
+        Err(WriteError::Db(e)) => return Err(e.into()),
+    };
+    // Re-render with the editor's input kept, against the claim as it is now.
+    let d = claim::find_detail(&mut c, id).await?;
+    let mut page = ClaimPage::new(d);
+    let version = page.form.version.clone();
+    page.form = StatusForm { version, ..form };
+    page.errors = errors;
+    page.conflict = conflict;
+    render(status, &page)
+}
+
+fn stale_message(current: i32) -> String {
+    format!(
+        "Another editor changed this claim while you were working (it is now at version {current}). \
+         Their change is shown below; your input is kept — check it and submit again."
+    )
+}
+
+#[derive(Template)]
+#[template(path = "claims/edit.html")]
+pub struct ClaimEditPage {
+    pub d: ClaimDetail,
+    pub form: ClaimForm,
+    pub errors: FieldErrors,
+    pub sources: Vec<Source>,
+    pub stories: Vec<(Story, i64)>,
+    pub types: Vec<Choice>,
+    pub conflict: Option<String>,
+}
+
+async fn edit_page(pool: &DbPool, id: Uuid, form: Option<ClaimForm>) -> AppResult<ClaimEditPage> {
+    let mut c = conn(pool).await?;
+    let d = claim::find_detail(&mut c, id).await?;
+    let form = form.unwrap_or_else(|| ClaimForm::from_detail(&d));
+    Ok(ClaimEditPage {
+        types: view::type_choices(&form.new_source_type),
+        sources: source::list(&mut c).await?,
+        stories: story::list_with_counts(&mut c).await?,
+        d,
+        form,
+        errors: FieldErrors::new(),
+        conflict: None,
+    })
+}
+
+async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
+    ok(&edit_page(&pool, parse_id(&id)?, None).await?)
+}
+
+async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<ClaimForm>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let form = form.into_inner();
+    let result = match ClaimDraft::parse(&form.to_input()) {
+        Ok(draft) => {
+            let mut c = conn(&pool).await?;
+            claim::update(&mut c, id, &draft, form.version()).await
+        }
+        Err(e) => Err(WriteError::Invalid(e)),
+    };
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=edit"))),
+        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+        Err(WriteError::Stale { current }) => (StatusCode::CONFLICT, FieldErrors::new(), Some(stale_message(current))),
+        Err(WriteError::Db(e)) => return Err(e.into()),
+    };
+    let mut page = edit_page(&pool, id, Some(form)).await?;
+    if conflict.is_some() {
+        // Let the resubmission go through against the current version.
+        page.form.version = page.d.claim.version.to_string();
+    }
+    page.errors = errors;
+    page.conflict = conflict;
+    render(status, &page)
+}

@@ -1,0 +1,19 @@
+//! Server-rendered pages, one file per resource.
+
+pub mod claims;
+pub mod health;
+pub mod sources;
+pub mod stories;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(claims::configure)
+        .configure(stories::configure)
+        .configure(sources::configure)
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> crate::error::AppResult<actix_web::HttpResponse> {
+    Err(crate::error::AppError::NotFound)
+}

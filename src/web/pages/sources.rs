@@ -1,0 +1,141 @@
+//! Sources: list, create, edit, and a source's page with its claims.
+
+use crate::db::DbPool;
+use crate::domain::drafts::SourceDraft;
+use crate::domain::{ClaimStatus, FieldErrors};
+use crate::error::{AppError, AppResult};
+use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
+use crate::models::source::{self, Source};
+use crate::web::forms::SourceForm;
+use crate::web::view::{self, Choice};
+use crate::web::{conn, ok, render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sources", web::get().to(list))
+        .route("/sources", web::post().to(create))
+        .route("/sources/new", web::get().to(new_form))
+        .route("/sources/{id}", web::get().to(show))
+        .route("/sources/{id}/edit", web::get().to(edit_form))
+        .route("/sources/{id}/edit", web::post().to(update));
+}
+
+#[derive(Template)]
+#[template(path = "sources/list.html")]
+pub struct SourcesPage {
+    pub rows: Vec<(Source, i64)>,
+}
+
+async fn list(pool: web::Data<DbPool>) -> AppResult<HttpResponse> {
+    let mut c = conn(&pool).await?;
+    ok(&SourcesPage { rows: source::list_with_counts(&mut c).await? })
+}
+
+#[derive(Template)]
+#[template(path = "sources/form.html")]
+pub struct SourceFormPage {
+    pub form: SourceForm,
+    pub errors: FieldErrors,
+    pub types: Vec<Choice>,
+    pub editing: Option<Source>,
+}
+
+impl SourceFormPage {
+    fn new(form: SourceForm, errors: FieldErrors, editing: Option<Source>) -> Self {
+        SourceFormPage { types: view::type_choices(&form.source_type), form, errors, editing }
+    }
+}
+
+async fn new_form() -> AppResult<HttpResponse> {
+    ok(&SourceFormPage::new(SourceForm::default(), FieldErrors::new(), None))
+}
+
+fn source_error(e: diesel::result::Error) -> AppError {
+    AppError::on_constraint(e, source::NAME_CONSTRAINT, "name", "A source with this name already exists.")
+}
+
+async fn create(pool: web::Data<DbPool>, form: web::Form<SourceForm>) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let result = match SourceDraft::parse(&form.to_input(), "") {
+        Ok(d) => {
+            let mut c = conn(&pool).await?;
+            source::create(&mut c, &d).await.map_err(source_error)
+        }
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    match result {
+        Ok(s) => Ok(see_other(&format!("/sources/{}", s.id))),
+        Err(AppError::Validation(errors)) => {
+            render(StatusCode::UNPROCESSABLE_ENTITY, &SourceFormPage::new(form, errors, None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn parse_id(raw: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let mut c = conn(&pool).await?;
+    let s = source::find(&mut c, parse_id(&id)?).await?;
+    ok(&SourceFormPage::new(SourceForm::from_source(&s), FieldErrors::new(), Some(s)))
+}
+
+async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<SourceForm>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let form = form.into_inner();
+    let mut c = conn(&pool).await?;
+    let existing = source::find(&mut c, id).await?;
+    let result = match SourceDraft::parse(&form.to_input(), "") {
+        Ok(d) => source::update(&mut c, id, &d).await.map_err(source_error),
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/sources/{id}"))),
+        Err(AppError::Validation(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SourceFormPage::new(form, errors, Some(existing)),
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sources/show.html")]
+pub struct SourcePage {
+    pub source: Source,
+    pub counts: Vec<(ClaimStatus, i64)>,
+    pub total: i64,
+    pub rows: Vec<ClaimRow>,
+    pub next_url: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    after: String,
+}
+
+async fn show(pool: web::Data<DbPool>, id: web::Path<String>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let after = match q.after.as_str() {
+        "" => None,
+        raw => Some(Cursor::decode(raw).ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?),
+    };
+    let mut c = conn(&pool).await?;
+    let source = source::find(&mut c, id).await?;
+    let filter = ClaimFilter { source_id: Some(id), after, ..Default::default() };
+    let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
+    let counts = view::status_summary(&source::status_counts(&mut c, id).await?);
+    ok(&SourcePage {
+        total: counts.iter().map(|(_, n)| n).sum(),
+        counts,
+        next_url: page.next.map(|n| format!("/sources/{id}?after={}", n.encode())),
+        rows: page.rows,
+        source,
+    })
+}

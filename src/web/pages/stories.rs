@@ -1,0 +1,174 @@
+//! Stories: list, create, edit, and the story page where claims are added
+//! one after another without leaving it.
+
+use crate::db::DbPool;
+use crate::domain::drafts::{ClaimDraft, StoryDraft};
+use crate::domain::{ClaimStatus, FieldErrors};
+use crate::error::{AppError, AppResult};
+use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
+use crate::models::source::{self, Source};
+use crate::models::story::{self, Story};
+use crate::models::WriteError;
+use crate::web::forms::{ClaimForm, StoryForm};
+use crate::web::view::{self, Choice};
+use crate::web::{conn, ok, render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/stories", web::get().to(list))
+        .route("/stories", web::post().to(create))
+        .route("/stories/new", web::get().to(new_form))
+        .route("/stories/{id}", web::get().to(show))
+        .route("/stories/{id}/claims", web::post().to(add_claim))
+        .route("/stories/{id}/edit", web::get().to(edit_form))
+        .route("/stories/{id}/edit", web::post().to(update));
+}
+
+#[derive(Template)]
+#[template(path = "stories/list.html")]
+pub struct StoriesPage {
+    pub rows: Vec<(Story, i64)>,
+}
+
+async fn list(pool: web::Data<DbPool>) -> AppResult<HttpResponse> {
+    let mut c = conn(&pool).await?;
+    ok(&StoriesPage { rows: story::list_with_counts(&mut c).await? })
+}
+
+#[derive(Template)]
+#[template(path = "stories/form.html")]
+pub struct StoryFormPage {
+    pub form: StoryForm,
+    pub errors: FieldErrors,
+    pub editing: Option<Story>,
+}
+
+async fn new_form() -> AppResult<HttpResponse> {
+    ok(&StoryFormPage { form: StoryForm::default(), errors: FieldErrors::new(), editing: None })
+}
+
+fn story_error(e: diesel::result::Error) -> AppError {
+    AppError::on_constraint(e, story::URL_CONSTRAINT, "url", "A story with this URL is already recorded.")
+}
+
+async fn create(pool: web::Data<DbPool>, form: web::Form<StoryForm>) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let result = match StoryDraft::parse(&form.to_input()) {
+        Ok(d) => {
+            let mut c = conn(&pool).await?;
+            story::create(&mut c, &d).await.map_err(story_error)
+        }
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    match result {
+        Ok(s) => Ok(see_other(&format!("/stories/{}", s.id))),
+        Err(AppError::Validation(errors)) => {
+            render(StatusCode::UNPROCESSABLE_ENTITY, &StoryFormPage { form, errors, editing: None })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn parse_id(raw: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let mut c = conn(&pool).await?;
+    let s = story::find(&mut c, parse_id(&id)?).await?;
+    ok(&StoryFormPage { form: StoryForm::from_story(&s), errors: FieldErrors::new(), editing: Some(s) })
+}
+
+async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<StoryForm>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let form = form.into_inner();
+    let mut c = conn(&pool).await?;
+    let existing = story::find(&mut c, id).await?;
+    let result = match StoryDraft::parse(&form.to_input()) {
+        Ok(d) => story::update(&mut c, id, &d).await.map_err(story_error),
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/stories/{id}"))),
+        Err(AppError::Validation(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &StoryFormPage { form, errors, editing: Some(existing) },
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "stories/show.html")]
+pub struct StoryPage {
+    pub story: Story,
+    pub counts: Vec<(ClaimStatus, i64)>,
+    pub rows: Vec<ClaimRow>,
+    pub next_url: Option<String>,
+    pub form: ClaimForm,
+    pub errors: FieldErrors,
+    pub sources: Vec<Source>,
+    pub types: Vec<Choice>,
+    pub added: Option<Uuid>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    after: String,
+    added: String,
+}
+
+async fn story_page(pool: &DbPool, id: Uuid, after: Option<Cursor>, form: Option<ClaimForm>) -> AppResult<StoryPage> {
+    let mut c = conn(pool).await?;
+    let story = story::find(&mut c, id).await?;
+    let filter = ClaimFilter { story_id: Some(id), after, ..Default::default() };
+    let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
+    let form = form.unwrap_or_else(|| ClaimForm::for_story(id));
+    Ok(StoryPage {
+        counts: view::status_summary(&story::status_counts(&mut c, id).await?),
+        next_url: page.next.map(|n| format!("/stories/{id}?after={}", n.encode())),
+        rows: page.rows,
+        types: view::type_choices(&form.new_source_type),
+        sources: source::list(&mut c).await?,
+        story,
+        form,
+        errors: FieldErrors::new(),
+        added: None,
+    })
+}
+
+async fn show(pool: web::Data<DbPool>, id: web::Path<String>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+    let after = match q.after.as_str() {
+        "" => None,
+        raw => Some(Cursor::decode(raw).ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?),
+    };
+    let mut page = story_page(&pool, parse_id(&id)?, after, None).await?;
+    page.added = Uuid::parse_str(&q.added).ok();
+    ok(&page)
+}
+
+async fn add_claim(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<ClaimForm>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    // The story comes from the URL, never from a hidden field that could disagree.
+    let form = ClaimForm { story_id: id.to_string(), ..form.into_inner() };
+    let result = match ClaimDraft::parse(&form.to_input()) {
+        Ok(d) => {
+            let mut c = conn(&pool).await?;
+            claim::create(&mut c, &d).await
+        }
+        Err(e) => Err(WriteError::Invalid(e)),
+    };
+    match result {
+        Ok(created) => Ok(see_other(&format!("/stories/{id}?added={}#add-claim", created.id))),
+        Err(WriteError::Invalid(errors)) => {
+            let mut page = story_page(&pool, id, None, Some(form)).await?;
+            page.errors = errors;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,107 @@
+//! Small presentation helpers used by templates.
+
+use crate::domain::{ClaimStatus, SourceType};
+use chrono::{DateTime, Utc};
+
+/// First `max` characters on a word boundary, with an ellipsis when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_owned();
+    }
+    // Cut at the last space within the limit (counting characters, not
+    // bytes, so Arabic is cut as fairly as Latin), unless that loses half.
+    let end = (max / 2..=max).rev().find(|&i| chars[i].is_whitespace()).unwrap_or(max);
+    let cut: String = chars[..end].iter().collect();
+    format!("{}…", cut.trim_end())
+}
+
+pub fn when(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn when_opt(t: &Option<DateTime<Utc>>) -> String {
+    t.as_ref().map(when).unwrap_or_default()
+}
+
+/// The value for an HTML `datetime-local` input.
+pub fn input_datetime(t: &Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+}
+
+/// An option in a `<select>`: value, label and whether it is chosen.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub fn status_choices(selected: &str) -> Vec<Choice> {
+    ClaimStatus::ALL
+        .iter()
+        .map(|s| Choice { value: s.as_str().into(), label: s.label().into(), selected: s.as_str() == selected })
+        .collect()
+}
+
+pub fn type_choices(selected: &str) -> Vec<Choice> {
+    SourceType::ALL
+        .iter()
+        .map(|t| Choice { value: t.as_str().into(), label: t.label().into(), selected: t.as_str() == selected })
+        .collect()
+}
+
+/// Count per status for a summary bar, in workflow order, zeros included.
+pub fn status_summary(counts: &[(ClaimStatus, i64)]) -> Vec<(ClaimStatus, i64)> {
+    ClaimStatus::ALL
+        .iter()
+        .map(|s| (*s, counts.iter().find(|(c, _)| c == s).map(|(_, n)| *n).unwrap_or(0)))
+        .collect()
+}
+
+impl crate::models::claim::ClaimRow {
+    pub fn excerpt(&self) -> String {
+        excerpt(&self.claim.quote, 180)
+    }
+
+    pub fn updated(&self) -> String {
+        when(&self.claim.updated_at)
+    }
+}
+
+impl crate::models::claim::Claim {
+    pub fn claimed_text(&self) -> String {
+        when_opt(&self.claimed_at)
+    }
+}
+
+impl crate::models::history::HistoryEntry {
+    pub fn when(&self) -> String {
+        when(&self.row.created_at)
+    }
+
+    /// "quote, summary": the fields an edit touched.
+    pub fn changed_fields(&self) -> String {
+        match &self.row.changes {
+            Some(serde_json::Value::Object(m)) => m.keys().map(|k| k.replace('_', " ")).collect::<Vec<_>>().join(", "),
+            _ => String::new(),
+        }
+    }
+}
+
+impl crate::models::story::Story {
+    pub fn published_text(&self) -> String {
+        when_opt(&self.published_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_cuts_on_words() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("one two three four", 10), "one two…");
+        assert_eq!(excerpt("دمشق تنتظركم يا أبطال", 12), "دمشق تنتظركم…");
+    }
+}
