@@ -1,0 +1,260 @@
+//! Test harness: every test gets its own database, created from a migrated
+//! template, and its own server on a random loopback port.
+
+use claimdesk::db::embedded::EmbeddedPostgres;
+use claimdesk::db::{run_migrations, PoolSettings};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::net::TcpListener;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The server that holds test databases and a URL to its maintenance db.
+struct Server {
+    admin_url: String,
+    /// Keeps the private cluster's handle alive when no DATABASE_URL is set.
+    _embedded: Option<EmbeddedPostgres>,
+}
+
+static SERVER: OnceCell<Server> = OnceCell::const_new();
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+async fn server() -> &'static Server {
+    SERVER
+        .get_or_init(|| async {
+            match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.is_empty() => Server { admin_url: url, _embedded: None },
+                _ => {
+                    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-pg");
+                    let pg = EmbeddedPostgres::start(&dir).await.expect("embedded PostgreSQL");
+                    Server { admin_url: pg.database_url("postgres"), _embedded: Some(pg) }
+                }
+            }
+        })
+        .await
+}
+
+/// The same server, another database.
+pub fn url_for(admin_url: &str, db: &str) -> String {
+    let mut u = url::Url::parse(admin_url).expect("DATABASE_URL must be a URL");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+pub async fn admin() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&server().await.admin_url).await.expect("connect to the test server")
+}
+
+/// Template name changes with the migrations, so a stale template is never used.
+fn template_name() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut entries: Vec<_> = walk(&dir);
+    entries.sort();
+    for p in entries {
+        p.hash(&mut h);
+        std::fs::read(&p).unwrap_or_default().hash(&mut h);
+    }
+    format!("claimdesk_tmpl_{:016x}", h.finish())
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
+    diesel::sql_query(sql).execute(conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Creates and migrates the template once; an advisory lock keeps parallel
+/// test processes (nextest) from racing on it.
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let mut conn = admin().await;
+            exec(&mut conn, "SELECT pg_advisory_lock(727274)").await;
+            let exists: Vec<Exists> = diesel::sql_query(format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"))
+                .load(&mut conn)
+                .await
+                .unwrap();
+            if exists.is_empty() {
+                exec(&mut conn, &format!("CREATE DATABASE {name}")).await;
+                run_migrations(&url_for(&server().await.admin_url, &name)).await.expect("migrate template");
+            }
+            exec(&mut conn, "SELECT pg_advisory_unlock(727274)").await;
+            name
+        })
+        .await
+}
+
+#[derive(diesel::QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    #[allow(dead_code)]
+    one: i32,
+}
+
+/// A fresh, migrated database that is dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let template = template().await;
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = admin().await;
+        // Several CREATE DATABASE ... TEMPLATE at once can collide on the
+        // template's lock; retry briefly.
+        for attempt in 0..20 {
+            match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut conn).await {
+                Ok(_) => break,
+                Err(e) if attempt < 19 => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("create test database: {e}"),
+            }
+        }
+        TestDb { url: url_for(&server().await.admin_url, &name), name }
+    }
+
+    pub async fn conn(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.url).await.expect("connect to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let admin_url = match SERVER.get() {
+            Some(s) => s.admin_url.clone(),
+            None => return,
+        };
+        // Drop runs outside async; use a private runtime on its own thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = AsyncPgConnection::establish(&admin_url).await {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A running app on its own database.
+pub struct TestApp {
+    pub addr: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+}
+
+pub fn pool_settings() -> PoolSettings {
+    PoolSettings { max_size: 4, wait_timeout: Duration::from_secs(3), connect_timeout: Duration::from_secs(3) }
+}
+
+/// Starts the real server on a random port against `url`.
+pub fn spawn_server(url: &str) -> (String, actix_web::dev::ServerHandle) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let server = claimdesk::startup::run(listener, url, &pool_settings(), 1).unwrap();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (addr, handle)
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDb::new().await;
+        let (addr, handle) = spawn_server(&db.url);
+        TestApp { addr, client: client(), db, handle }
+    }
+
+    /// Spawns on a database with the demo seeds loaded.
+    pub async fn spawn_seeded() -> TestApp {
+        let app = TestApp::spawn().await;
+        claimdesk::seed::load_builtin(&mut app.db.conn().await).await.expect("seeds load");
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(form).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.put(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.unwrap()
+    }
+
+    /// Creates a story through the API and returns its id.
+    pub async fn story(&self, title: &str) -> String {
+        let res = self.post_json("/api/stories", &serde_json::json!({ "title": title, "outlet": "AFP" })).await;
+        assert_eq!(res.status(), 201);
+        res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a source through the API and returns its id.
+    pub async fn source(&self, name: &str, source_type: &str) -> String {
+        let res = self
+            .post_json("/api/sources", &serde_json::json!({ "name": name, "source_type": source_type }))
+            .await;
+        assert_eq!(res.status(), 201);
+        res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a claim through the API and returns its JSON.
+    pub async fn claim(&self, story: &str, source: &str, quote: &str) -> serde_json::Value {
+        let res = self
+            .post_json("/api/claims", &serde_json::json!({ "story_id": story, "source_id": source, "quote": quote }))
+            .await;
+        assert_eq!(res.status(), 201);
+        res.json().await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Ask the server to stop before its database is dropped. The command
+        // is sent at once; awaiting it here would block the runtime it runs on.
+        drop(self.handle.stop(false));
+    }
+}
