@@ -13,16 +13,31 @@ pub struct DbArgs {
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Directory for the embedded PostgreSQL cluster (used only without DATABASE_URL).
-    #[arg(long, env = "CLAIMDESK_DATA_DIR", default_value = "data", global = true)]
+    #[arg(
+        long,
+        env = "CLAIMDESK_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Total database connections the server may hold, shared across workers.
     #[arg(long, env = "CLAIMDESK_POOL_SIZE", default_value_t = 16, global = true)]
     pub pool_size: usize,
     /// How long a request waits for a free connection before answering 503.
-    #[arg(long, env = "CLAIMDESK_POOL_TIMEOUT_MS", default_value_t = 3000, global = true)]
+    #[arg(
+        long,
+        env = "CLAIMDESK_POOL_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
     pub pool_timeout_ms: u64,
     /// How long opening a new database connection may take.
-    #[arg(long, env = "CLAIMDESK_CONNECT_TIMEOUT_MS", default_value_t = 3000, global = true)]
+    #[arg(
+        long,
+        env = "CLAIMDESK_CONNECT_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
     pub connect_timeout_ms: u64,
 }
 

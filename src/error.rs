@@ -60,7 +60,12 @@ impl AppError {
 
     /// Turns a violation of the named constraint into a message on `field`;
     /// any other error passes through unchanged.
-    pub fn on_constraint(err: DieselError, constraint: &str, field: &str, message: &str) -> AppError {
+    pub fn on_constraint(
+        err: DieselError,
+        constraint: &str,
+        field: &str,
+        message: &str,
+    ) -> AppError {
         match &err {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
                 if info.constraint_name() == Some(constraint) =>
@@ -166,7 +171,11 @@ impl ResponseError for ApiError {
             AppError::Validation(f) => Some(f),
             _ => None,
         };
-        let body = ErrorBody { error: self.0.code(), message: self.0.to_string(), fields };
+        let body = ErrorBody {
+            error: self.0.code(),
+            message: self.0.to_string(),
+            fields,
+        };
         let mut res = HttpResponse::build(self.0.status());
         if matches!(self.0, AppError::Unavailable(_)) {
             res.insert_header(("Retry-After", "5"));

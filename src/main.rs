@@ -1,11 +1,15 @@
 //! The `claimdesk` binary: a thin clap front end over the library.
 
-use clap::{Parser, Subcommand};
 use claimdesk::config::{DbArgs, ServeArgs};
 use claimdesk::startup;
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "claimdesk", version, about = "Claim tracking and verification for newsroom editors")]
+#[command(
+    name = "claimdesk",
+    version,
+    about = "Claim tracking and verification for newsroom editors"
+)]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
@@ -26,7 +30,9 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     startup::init_tracing();
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match cli.command {
         // actix needs its own System; each HTTP worker then runs its own runtime.
         Command::Serve(args) => actix_web::rt::System::new().block_on(startup::serve(cli.db, args)),

@@ -1,7 +1,9 @@
 //! Demo data: stories with their sources and claims, in a documented TOML
 //! format (see seeds/README.md). Loading is idempotent.
 
-use crate::domain::drafts::{ClaimDraft, SourceDraft, SourceRef, StatusChangeInput, StoryDraft, StoryInput};
+use crate::domain::drafts::{
+    ClaimDraft, SourceDraft, SourceRef, StatusChangeInput, StoryDraft, StoryInput,
+};
 use crate::domain::{ClaimStatus, Figure, SourceType};
 use crate::models::{claim, source, story, WriteError};
 use chrono::{DateTime, Utc};
@@ -82,7 +84,10 @@ pub enum SeedError {
 }
 
 pub fn parse(file: &str, text: &str) -> Result<SeedFile, SeedError> {
-    toml::from_str(text).map_err(|e| SeedError::Invalid { file: file.into(), message: e.to_string() })
+    toml::from_str(text).map_err(|e| SeedError::Invalid {
+        file: file.into(),
+        message: e.to_string(),
+    })
 }
 
 /// Loads every built-in seed file in one transaction: all or nothing.
@@ -92,24 +97,32 @@ pub async fn load_builtin(conn: &mut AsyncPgConnection) -> Result<SeedReport, Se
         .map(|(name, text)| parse(name, text).map(|f| (name.to_string(), f)))
         .collect::<Result<_, _>>()?;
     conn.transaction::<_, SeedError, _>(async move |conn| {
-            let mut total = SeedReport::default();
-            for (name, file) in &files {
-                let r = load_file(conn, file).await.map_err(|e| with_file(name, e))?;
-                total.claims_created += r.claims_created;
-                total.claims_skipped += r.claims_skipped;
-            }
-            Ok(total)
+        let mut total = SeedReport::default();
+        for (name, file) in &files {
+            let r = load_file(conn, file)
+                .await
+                .map_err(|e| with_file(name, e))?;
+            total.claims_created += r.claims_created;
+            total.claims_skipped += r.claims_skipped;
+        }
+        Ok(total)
     })
     .await
 }
 
 fn with_file(file: &str, err: WriteError) -> SeedError {
-    SeedError::Write { file: file.into(), source: err }
+    SeedError::Write {
+        file: file.into(),
+        source: err,
+    }
 }
 
 impl From<diesel::result::Error> for SeedError {
     fn from(e: diesel::result::Error) -> Self {
-        SeedError::Write { file: "(transaction)".into(), source: WriteError::Db(e) }
+        SeedError::Write {
+            file: "(transaction)".into(),
+            source: WriteError::Db(e),
+        }
     }
 }
 
@@ -117,7 +130,10 @@ fn invalid(errs: crate::domain::FieldErrors) -> WriteError {
     WriteError::Invalid(errs)
 }
 
-async fn load_file(conn: &mut AsyncPgConnection, file: &SeedFile) -> Result<SeedReport, WriteError> {
+async fn load_file(
+    conn: &mut AsyncPgConnection,
+    file: &SeedFile,
+) -> Result<SeedReport, WriteError> {
     let s = &file.story;
     let draft = StoryDraft::parse(&StoryInput {
         title: s.title.clone(),
@@ -144,13 +160,24 @@ async fn load_file(conn: &mut AsyncPgConnection, file: &SeedFile) -> Result<Seed
     Ok(report)
 }
 
-async fn ensure_source(conn: &mut AsyncPgConnection, file: &SeedFile, name: &str) -> Result<uuid::Uuid, WriteError> {
+async fn ensure_source(
+    conn: &mut AsyncPgConnection,
+    file: &SeedFile,
+    name: &str,
+) -> Result<uuid::Uuid, WriteError> {
     if let Some(existing) = source::find_by_name(conn, name).await? {
         return Ok(existing.id);
     }
-    let seed = file.sources.iter().find(|s| s.name == name).ok_or_else(|| {
-        invalid(crate::domain::FieldErrors::single("source", format!("no [[sources]] entry named {name:?}")))
-    })?;
+    let seed = file
+        .sources
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| {
+            invalid(crate::domain::FieldErrors::single(
+                "source",
+                format!("no [[sources]] entry named {name:?}"),
+            ))
+        })?;
     let draft = SourceDraft {
         name: seed.name.clone(),
         source_type: seed.source_type,
@@ -161,7 +188,12 @@ async fn ensure_source(conn: &mut AsyncPgConnection, file: &SeedFile, name: &str
 }
 
 /// Creates the claim unless it exists; returns whether it was created.
-async fn load_claim(conn: &mut AsyncPgConnection, story_id: uuid::Uuid, source_id: uuid::Uuid, c: &ClaimSeed) -> Result<bool, WriteError> {
+async fn load_claim(
+    conn: &mut AsyncPgConnection,
+    story_id: uuid::Uuid,
+    source_id: uuid::Uuid,
+    c: &ClaimSeed,
+) -> Result<bool, WriteError> {
     let draft = ClaimDraft {
         story_id,
         source: SourceRef::Existing(source_id),
@@ -187,7 +219,11 @@ async fn load_claim(conn: &mut AsyncPgConnection, story_id: uuid::Uuid, source_i
         path.push(c.status);
     }
     for to in path {
-        let input = StatusChangeInput { status: to.as_str().into(), reason: reason.clone(), evidence: String::new() };
+        let input = StatusChangeInput {
+            status: to.as_str().into(),
+            reason: reason.clone(),
+            evidence: String::new(),
+        };
         claim::change_status(conn, created.id, &input, None).await?;
     }
     Ok(true)
@@ -205,7 +241,11 @@ mod tests {
             let Ok(file) = file else { return };
             assert!(file.claims.len() >= 25);
             for c in &file.claims {
-                assert!(file.sources.iter().any(|s| s.name == c.source), "unknown source {}", c.source);
+                assert!(
+                    file.sources.iter().any(|s| s.name == c.source),
+                    "unknown source {}",
+                    c.source
+                );
                 assert!(c.status == ClaimStatus::Unverified || c.status_reason.is_some());
             }
         }

@@ -29,13 +29,19 @@ pub struct Database {
 impl Database {
     pub async fn resolve(args: &DbArgs) -> anyhow::Result<Database> {
         if let Some(url) = &args.database_url {
-            return Ok(Database { url: url.clone(), embedded: None });
+            return Ok(Database {
+                url: url.clone(),
+                embedded: None,
+            });
         }
         let dir = std::path::absolute(args.data_dir.join("pg")).context("resolving --data-dir")?;
         tracing::info!(dir = %dir.display(), "DATABASE_URL is unset: using the embedded PostgreSQL cluster");
         let pg = EmbeddedPostgres::start(&dir).await?;
         pg.ensure_database("claimdesk").await?;
-        Ok(Database { url: pg.database_url("claimdesk"), embedded: Some(pg) })
+        Ok(Database {
+            url: pg.database_url("claimdesk"),
+            embedded: Some(pg),
+        })
     }
 
     pub async fn shutdown(self) {
@@ -69,7 +75,11 @@ pub async fn migrate_and_seed(url: &str, always: bool) -> anyhow::Result<()> {
     let mut conn = AsyncPgConnection::establish(url).await?;
     if always || models::story::count(&mut conn).await? == 0 {
         let report = seed::load_builtin(&mut conn).await?;
-        tracing::info!(created = report.claims_created, skipped = report.claims_skipped, "seeds loaded");
+        tracing::info!(
+            created = report.claims_created,
+            skipped = report.claims_skipped,
+            "seeds loaded"
+        );
     }
     Ok(())
 }
@@ -83,7 +93,8 @@ pub async fn serve(args: DbArgs, serve: ServeArgs) -> anyhow::Result<()> {
 
 async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result<()> {
     migrate_and_seed(url, false).await?;
-    let listener = TcpListener::bind(&serve.bind).with_context(|| format!("binding {}", serve.bind))?;
+    let listener =
+        TcpListener::bind(&serve.bind).with_context(|| format!("binding {}", serve.bind))?;
     let workers = serve.workers.unwrap_or_else(default_workers);
     tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
     run(listener, url, &args.pool_settings(workers), workers)?.await?;
@@ -91,7 +102,9 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
 }
 
 fn default_workers() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 /// Builds the server on `listener`. Each worker gets its own pool: sharing

@@ -36,11 +36,24 @@ impl SourceDraft {
             &f("source_type"),
             SourceType::parse(&input.source_type).ok_or_else(|| "Choose a source type.".to_owned()),
         );
-        let affiliation = e.take(&f("affiliation"), v::optional(input.affiliation.as_deref(), v::MAX_NAME));
-        let description = e.take(&f("description"), v::optional(input.description.as_deref(), v::MAX_TEXT));
+        let affiliation = e.take(
+            &f("affiliation"),
+            v::optional(input.affiliation.as_deref(), v::MAX_NAME),
+        );
+        let description = e.take(
+            &f("description"),
+            v::optional(input.description.as_deref(), v::MAX_TEXT),
+        );
         match (name, source_type, affiliation, description) {
-            (Some(name), Some(source_type), Some(affiliation), Some(description)) if e.is_empty() => {
-                Ok(SourceDraft { name, source_type, affiliation, description })
+            (Some(name), Some(source_type), Some(affiliation), Some(description))
+                if e.is_empty() =>
+            {
+                Ok(SourceDraft {
+                    name,
+                    source_type,
+                    affiliation,
+                    description,
+                })
             }
             _ => Err(e),
         }
@@ -73,15 +86,31 @@ impl StoryDraft {
         let title = e.take("title", v::required(&input.title, v::MAX_NAME * 2));
         let outlet = e.take("outlet", v::required(&input.outlet, v::MAX_NAME));
         let url = e.take("url", v::optional_url(input.url.as_deref()));
-        let published_at = e.take("published_at", v::optional_datetime(input.published_at.as_deref()));
-        let dateline = e.take("dateline", v::optional(input.dateline.as_deref(), v::MAX_NAME));
+        let published_at = e.take(
+            "published_at",
+            v::optional_datetime(input.published_at.as_deref()),
+        );
+        let dateline = e.take(
+            "dateline",
+            v::optional(input.dateline.as_deref(), v::MAX_NAME),
+        );
         let notes = e.take("notes", v::optional(input.notes.as_deref(), v::MAX_QUOTE));
         match (title, outlet, url, published_at, dateline, notes) {
-            (Some(title), Some(outlet), Some(url), Some(published_at), Some(dateline), Some(notes))
-                if e.is_empty() =>
-            {
-                Ok(StoryDraft { title, outlet, url, published_at, dateline, notes })
-            }
+            (
+                Some(title),
+                Some(outlet),
+                Some(url),
+                Some(published_at),
+                Some(dateline),
+                Some(notes),
+            ) if e.is_empty() => Ok(StoryDraft {
+                title,
+                outlet,
+                url,
+                published_at,
+                dateline,
+                notes,
+            }),
             _ => Err(e),
         }
     }
@@ -139,7 +168,10 @@ fn parse_id(value: &str, what: &str) -> Result<Uuid, String> {
 
 fn parse_source(input: &ClaimInput, e: &mut FieldErrors) -> Option<SourceRef> {
     if !input.source_id.trim().is_empty() {
-        return e.take("source_id", parse_id(&input.source_id, "source").map(SourceRef::Existing));
+        return e.take(
+            "source_id",
+            parse_id(&input.source_id, "source").map(SourceRef::Existing),
+        );
     }
     match &input.new_source {
         Some(s) if !s.name.trim().is_empty() || !s.source_type.trim().is_empty() => {
@@ -176,25 +208,46 @@ impl ClaimDraft {
         let story_id = e.take("story_id", parse_id(&input.story_id, "story"));
         let source = parse_source(input, &mut e);
         let quote = e.take("quote", v::required(&input.quote, v::MAX_QUOTE));
-        let summary = e.take("summary", v::optional(input.summary.as_deref(), v::MAX_TEXT));
-        let claimed_at = e.take("claimed_at", v::optional_datetime(input.claimed_at.as_deref()));
-        let claimed_where = e.take("claimed_where", v::optional(input.claimed_where.as_deref(), v::MAX_NAME));
+        let summary = e.take(
+            "summary",
+            v::optional(input.summary.as_deref(), v::MAX_TEXT),
+        );
+        let claimed_at = e.take(
+            "claimed_at",
+            v::optional_datetime(input.claimed_at.as_deref()),
+        );
+        let claimed_where = e.take(
+            "claimed_where",
+            v::optional(input.claimed_where.as_deref(), v::MAX_NAME),
+        );
         let figures = e.take("figures", parse_figures(&input.figures));
-        match (story_id, source, quote, summary, claimed_at, claimed_where, figures) {
-            (Some(story_id), Some(source), Some(quote), Some(summary), Some(claimed_at), Some(claimed_where), Some(figures))
-                if e.is_empty() =>
-            {
-                Ok(ClaimDraft {
-                    story_id,
-                    source,
-                    quote,
-                    is_paraphrase: input.is_paraphrase,
-                    summary,
-                    claimed_at,
-                    claimed_where,
-                    figures,
-                })
-            }
+        match (
+            story_id,
+            source,
+            quote,
+            summary,
+            claimed_at,
+            claimed_where,
+            figures,
+        ) {
+            (
+                Some(story_id),
+                Some(source),
+                Some(quote),
+                Some(summary),
+                Some(claimed_at),
+                Some(claimed_where),
+                Some(figures),
+            ) if e.is_empty() => Ok(ClaimDraft {
+                story_id,
+                source,
+                quote,
+                is_paraphrase: input.is_paraphrase,
+                summary,
+                claimed_at,
+                claimed_where,
+                figures,
+            }),
             _ => Err(e),
         }
     }
@@ -226,7 +279,10 @@ impl StatusChangeInput {
         );
         let evidence = e.take("evidence", v::url_lines(&self.evidence));
         if self.reason.chars().count() > v::MAX_TEXT {
-            e.add("reason", format!("Must be at most {} characters.", v::MAX_TEXT));
+            e.add(
+                "reason",
+                format!("Must be at most {} characters.", v::MAX_TEXT),
+            );
         }
         let transition = to.and_then(|to| {
             status::transition(current, to, &self.reason)
@@ -240,7 +296,10 @@ impl StatusChangeInput {
                 .ok()
         });
         match (transition, evidence) {
-            (Some(transition), Some(evidence)) if e.is_empty() => Ok(StatusChange { transition, evidence }),
+            (Some(transition), Some(evidence)) if e.is_empty() => Ok(StatusChange {
+                transition,
+                evidence,
+            }),
             _ => Err(e),
         }
     }
@@ -286,14 +345,20 @@ mod tests {
             ..claim_input()
         };
         let draft = ClaimDraft::parse(&input).ok();
-        assert!(matches!(draft.map(|d| d.source), Some(SourceRef::New(s)) if s.source_type == SourceType::Witness));
+        assert!(
+            matches!(draft.map(|d| d.source), Some(SourceRef::New(s)) if s.source_type == SourceType::Witness)
+        );
     }
 
     #[test]
     fn new_source_errors_use_prefixed_fields() {
         let input = ClaimInput {
             source_id: String::new(),
-            new_source: Some(SourceInput { name: "X".into(), source_type: "bogus".into(), ..Default::default() }),
+            new_source: Some(SourceInput {
+                name: "X".into(),
+                source_type: "bogus".into(),
+                ..Default::default()
+            }),
             ..claim_input()
         };
         let errs = ClaimDraft::parse(&input).err().unwrap_or_default();
@@ -302,16 +367,30 @@ mod tests {
 
     #[test]
     fn status_change_needs_reason_and_valid_links() {
-        let input = StatusChangeInput { status: "in_review".into(), reason: "".into(), evidence: "nope".into() };
-        let errs = input.parse(ClaimStatus::Unverified).err().unwrap_or_default();
+        let input = StatusChangeInput {
+            status: "in_review".into(),
+            reason: "".into(),
+            evidence: "nope".into(),
+        };
+        let errs = input
+            .parse(ClaimStatus::Unverified)
+            .err()
+            .unwrap_or_default();
         assert!(errs.get("reason").is_some());
         assert!(errs.get("evidence").is_some());
     }
 
     #[test]
     fn status_change_refused_transition_is_a_status_error() {
-        let input = StatusChangeInput { status: "false".into(), reason: "r".into(), evidence: String::new() };
-        let errs = input.parse(ClaimStatus::Unverified).err().unwrap_or_default();
+        let input = StatusChangeInput {
+            status: "false".into(),
+            reason: "r".into(),
+            evidence: String::new(),
+        };
+        let errs = input
+            .parse(ClaimStatus::Unverified)
+            .err()
+            .unwrap_or_default();
         assert!(errs.get("status").is_some_and(|m| m.contains("review")));
     }
 
@@ -323,6 +402,10 @@ mod tests {
             url: Some("javascript:alert(1)".into()),
             ..Default::default()
         };
-        assert!(StoryDraft::parse(&input).err().unwrap_or_default().get("url").is_some());
+        assert!(StoryDraft::parse(&input)
+            .err()
+            .unwrap_or_default()
+            .get("url")
+            .is_some());
     }
 }

@@ -21,7 +21,10 @@ impl Figure {
             return Err("Each figure needs a label, e.g. \"826 killed\".".into());
         }
         if self.min < 0 || self.max.is_some_and(|m| m < self.min) {
-            return Err(format!("Figure \"{}\": a range must run from low to high.", self.label));
+            return Err(format!(
+                "Figure \"{}\": a range must run from low to high.",
+                self.label
+            ));
         }
         Ok(())
     }
@@ -51,7 +54,7 @@ fn group(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -78,17 +81,24 @@ pub fn parse_line(line: &str) -> Result<Figure, String> {
         }
         None => (line, None),
     };
-    let (value, label) = body
-        .split_once(char::is_whitespace)
-        .ok_or_else(|| format!("\"{line}\": write a number then what it counts, e.g. \"826 killed\"."))?;
+    let (value, label) = body.split_once(char::is_whitespace).ok_or_else(|| {
+        format!("\"{line}\": write a number then what it counts, e.g. \"826 killed\".")
+    })?;
     let (min, max) = match value.split_once(['-', '–']) {
         Some((a, b)) => (parse_number(a), parse_number(b).map(Some)),
         None => (parse_number(value), Some(None)),
     };
     let (Some(min), Some(max)) = (min, max) else {
-        return Err(format!("\"{line}\": \"{value}\" is not a whole number or range."));
+        return Err(format!(
+            "\"{line}\": \"{value}\" is not a whole number or range."
+        ));
     };
-    let figure = Figure { label: label.trim().to_owned(), min, max, as_of };
+    let figure = Figure {
+        label: label.trim().to_owned(),
+        min,
+        max,
+        as_of,
+    };
     figure.validate()?;
     Ok(figure)
 }
@@ -108,10 +118,16 @@ mod tests {
     #[test]
     fn parses_counts_ranges_and_dates() {
         let f = parse_line("2,000 troops").ok();
-        assert_eq!(f.map(|f| (f.min, f.max, f.label)), Some((2000, None, "troops".into())));
+        assert_eq!(
+            f.map(|f| (f.min, f.max, f.label)),
+            Some((2000, None, "troops".into()))
+        );
         let f = parse_line("300-500 displaced @2024-12-07").ok();
         assert_eq!(f.as_ref().map(|f| (f.min, f.max)), Some((300, Some(500))));
-        assert_eq!(f.and_then(|f| f.as_of).map(|d| d.to_string()), Some("2024-12-07".into()));
+        assert_eq!(
+            f.and_then(|f| f.as_of).map(|d| d.to_string()),
+            Some("2024-12-07".into())
+        );
     }
 
     #[test]
@@ -126,6 +142,9 @@ mod tests {
         for l in ["826 killed", "300-500 displaced @2024-12-07"] {
             assert_eq!(parse_line(l).map(|f| f.to_line()), Ok(l.to_owned()));
         }
-        assert_eq!(parse_line("370000 displaced").map(|f| f.value_text()), Ok("370,000".into()));
+        assert_eq!(
+            parse_line("370000 displaced").map(|f| f.value_text()),
+            Ok("370,000".into())
+        );
     }
 }

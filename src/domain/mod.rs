@@ -7,7 +7,9 @@ pub mod source_type;
 pub mod status;
 pub mod validation;
 
-pub use drafts::{ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput};
+pub use drafts::{
+    ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput,
+};
 pub use figures::Figure;
 pub use source_type::SourceType;
 pub use status::{ClaimStatus, Transition, TransitionError};

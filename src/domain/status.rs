@@ -161,7 +161,10 @@ mod tests {
             Ok(TransitionKind::StartReview)
         );
         for v in VERDICTS {
-            assert_eq!(transition(Unverified, v, "r"), Err(TransitionError::ReviewFirst));
+            assert_eq!(
+                transition(Unverified, v, "r"),
+                Err(TransitionError::ReviewFirst)
+            );
         }
     }
 
@@ -191,7 +194,10 @@ mod tests {
                 Err(TransitionError::ReopenFirst(from))
             );
             for to in VERDICTS.into_iter().filter(|to| *to != from) {
-                assert_eq!(transition(from, to, "r"), Err(TransitionError::ReopenFirst(from)));
+                assert_eq!(
+                    transition(from, to, "r"),
+                    Err(TransitionError::ReopenFirst(from))
+                );
             }
         }
     }
@@ -205,7 +211,10 @@ mod tests {
 
     #[test]
     fn blank_reason_is_refused_and_reason_is_trimmed() {
-        assert_eq!(transition(Unverified, InReview, "  \n"), Err(TransitionError::ReasonRequired));
+        assert_eq!(
+            transition(Unverified, InReview, "  \n"),
+            Err(TransitionError::ReasonRequired)
+        );
         assert_eq!(
             transition(InReview, False, "  doc  ").map(|t| t.reason),
             Ok("doc".to_owned())

@@ -20,7 +20,9 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
     }
 
     pub fn single(field: &str, message: impl Into<String>) -> Self {
@@ -155,7 +157,10 @@ mod tests {
     #[test]
     fn datetimes_in_several_shapes() {
         let d = optional_datetime(Some("2024-12-07")).ok().flatten();
-        assert_eq!(d.map(|d| d.to_rfc3339()), Some("2024-12-07T00:00:00+00:00".into()));
+        assert_eq!(
+            d.map(|d| d.to_rfc3339()),
+            Some("2024-12-07T00:00:00+00:00".into())
+        );
         assert!(optional_datetime(Some("2024-12-07T10:30")).is_ok());
         assert!(optional_datetime(Some("2024-12-07T10:30:00+02:00")).is_ok());
         assert!(optional_datetime(Some("yesterday")).is_err());
@@ -164,7 +169,10 @@ mod tests {
 
     #[test]
     fn url_lines_report_the_bad_line() {
-        assert_eq!(url_lines("https://a.org\n\nhttp://b.org").map(|v| v.len()), Ok(2));
+        assert_eq!(
+            url_lines("https://a.org\n\nhttp://b.org").map(|v| v.len()),
+            Ok(2)
+        );
         assert_eq!(
             url_lines("https://a.org\nnope"),
             Err("Link 2: Must be a full http:// or https:// address.".into())

@@ -97,12 +97,20 @@ pub const MAX_PAGE: i64 = 200;
 
 /// The board: filtered, newest first, keyset-paginated so deep pages cost
 /// the same as the first one.
-pub async fn list(conn: &mut AsyncPgConnection, f: &ClaimFilter, limit: i64) -> QueryResult<ClaimPage> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    f: &ClaimFilter,
+    limit: i64,
+) -> QueryResult<ClaimPage> {
     let limit = limit.clamp(1, MAX_PAGE);
     let mut q = claims::table
         .inner_join(sources::table)
         .inner_join(stories::table)
-        .select((Claim::as_select(), SourceBrief::as_select(), StoryBrief::as_select()))
+        .select((
+            Claim::as_select(),
+            SourceBrief::as_select(),
+            StoryBrief::as_select(),
+        ))
         .order((claims::created_at.desc(), claims::id.desc()))
         .limit(limit + 1)
         .into_boxed();
@@ -131,7 +139,10 @@ pub async fn list(conn: &mut AsyncPgConnection, f: &ClaimFilter, limit: i64) -> 
     let mut rows: Vec<ClaimRow> = q.load(conn).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor { created_at: r.claim.created_at, id: r.claim.id })
+        rows.last().map(|r| Cursor {
+            created_at: r.claim.created_at,
+            id: r.claim.id,
+        })
     } else {
         None
     };
@@ -150,7 +161,11 @@ pub struct ClaimDetail {
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
-    claims::table.find(id).select(Claim::as_select()).first(conn).await
+    claims::table
+        .find(id)
+        .select(Claim::as_select())
+        .first(conn)
+        .await
 }
 
 pub async fn find_detail(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ClaimDetail> {
@@ -159,7 +174,13 @@ pub async fn find_detail(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
     let story = story::find(conn, claim.story_id).await?;
     let figures = figures_for(conn, id).await?;
     let history = history::for_claim(conn, id).await?;
-    Ok(ClaimDetail { claim, source, story, figures, history })
+    Ok(ClaimDetail {
+        claim,
+        source,
+        story,
+        figures,
+        history,
+    })
 }
 
 type FigureRow = (String, i64, Option<i64>, Option<chrono::NaiveDate>);
@@ -168,16 +189,30 @@ pub async fn figures_for(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryR
     let rows: Vec<FigureRow> = claim_figures::table
         .filter(claim_figures::claim_id.eq(claim_id))
         .order(claim_figures::position.asc())
-        .select((claim_figures::label, claim_figures::value_min, claim_figures::value_max, claim_figures::as_of))
+        .select((
+            claim_figures::label,
+            claim_figures::value_min,
+            claim_figures::value_max,
+            claim_figures::as_of,
+        ))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(label, min, max, as_of)| Figure { label, min, max, as_of })
+        .map(|(label, min, max, as_of)| Figure {
+            label,
+            min,
+            max,
+            as_of,
+        })
         .collect())
 }
 
-async fn replace_figures(conn: &mut AsyncPgConnection, claim_id: Uuid, figures: &[Figure]) -> QueryResult<()> {
+async fn replace_figures(
+    conn: &mut AsyncPgConnection,
+    claim_id: Uuid,
+    figures: &[Figure],
+) -> QueryResult<()> {
     diesel::delete(claim_figures::table.filter(claim_figures::claim_id.eq(claim_id)))
         .execute(conn)
         .await?;
@@ -196,7 +231,10 @@ async fn replace_figures(conn: &mut AsyncPgConnection, claim_id: Uuid, figures: 
             )
         })
         .collect();
-    diesel::insert_into(claim_figures::table).values(rows).execute(conn).await?;
+    diesel::insert_into(claim_figures::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -264,25 +302,33 @@ fn values(d: &ClaimDraft, source_id: Uuid, now: DateTime<Utc>) -> ClaimValues<'_
 
 pub async fn create(conn: &mut AsyncPgConnection, draft: &ClaimDraft) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
-            let source_id = resolve_source(conn, &draft.source).await?;
-            let now = Utc::now();
-            let id = Uuid::new_v4();
-            let claim = diesel::insert_into(claims::table)
-                .values((claims::id.eq(id), claims::created_at.eq(now), values(draft, source_id, now)))
-                .returning(Claim::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(claim_write_error)?;
-            replace_figures(conn, id, &draft.figures).await?;
-            let mut entry = NewHistory::new(id, "created");
-            entry.to_status = Some(claim.status);
-            history::append(conn, entry, &[]).await?;
-            Ok(claim)
+        let source_id = resolve_source(conn, &draft.source).await?;
+        let now = Utc::now();
+        let id = Uuid::new_v4();
+        let claim = diesel::insert_into(claims::table)
+            .values((
+                claims::id.eq(id),
+                claims::created_at.eq(now),
+                values(draft, source_id, now),
+            ))
+            .returning(Claim::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(claim_write_error)?;
+        replace_figures(conn, id, &draft.figures).await?;
+        let mut entry = NewHistory::new(id, "created");
+        entry.to_status = Some(claim.status);
+        history::append(conn, entry, &[]).await?;
+        Ok(claim)
     })
     .await
 }
 
-async fn lock(conn: &mut AsyncPgConnection, id: Uuid, expected_version: Option<i32>) -> Result<Claim, WriteError> {
+async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Claim, WriteError> {
     let current: Claim = claims::table
         .find(id)
         .select(Claim::as_select())
@@ -290,25 +336,46 @@ async fn lock(conn: &mut AsyncPgConnection, id: Uuid, expected_version: Option<i
         .first(conn)
         .await?;
     match expected_version {
-        Some(v) if v != current.version => Err(WriteError::Stale { current: current.version }),
+        Some(v) if v != current.version => Err(WriteError::Stale {
+            current: current.version,
+        }),
         _ => Ok(current),
     }
 }
 
 /// Before/after of every field an edit changed, for the history.
-fn diff(before: &Claim, before_figures: &[Figure], after: &Claim, after_figures: &[Figure]) -> serde_json::Map<String, serde_json::Value> {
+fn diff(
+    before: &Claim,
+    before_figures: &[Figure],
+    after: &Claim,
+    after_figures: &[Figure],
+) -> serde_json::Map<String, serde_json::Value> {
     let mut out = serde_json::Map::new();
     let (b, a) = (serde_json::to_value(before), serde_json::to_value(after));
     let (Ok(serde_json::Value::Object(b)), Ok(serde_json::Value::Object(a))) = (b, a) else {
         return out;
     };
-    for key in ["story_id", "source_id", "quote", "is_paraphrase", "summary", "claimed_at", "claimed_where"] {
+    for key in [
+        "story_id",
+        "source_id",
+        "quote",
+        "is_paraphrase",
+        "summary",
+        "claimed_at",
+        "claimed_where",
+    ] {
         if b.get(key) != a.get(key) {
-            out.insert(key.into(), serde_json::json!({ "from": b.get(key), "to": a.get(key) }));
+            out.insert(
+                key.into(),
+                serde_json::json!({ "from": b.get(key), "to": a.get(key) }),
+            );
         }
     }
     if before_figures != after_figures {
-        out.insert("figures".into(), serde_json::json!({ "from": before_figures, "to": after_figures }));
+        out.insert(
+            "figures".into(),
+            serde_json::json!({ "from": before_figures, "to": after_figures }),
+        );
     }
     out
 }
@@ -321,34 +388,37 @@ pub async fn update(
     expected_version: Option<i32>,
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
-            let before = lock(conn, id, expected_version).await?;
-            let before_figures = figures_for(conn, id).await?;
-            let source_id = resolve_source(conn, &draft.source).await?;
-            let proposed = Claim {
-                story_id: draft.story_id,
-                source_id,
-                quote: draft.quote.clone(),
-                is_paraphrase: draft.is_paraphrase,
-                summary: draft.summary.clone(),
-                claimed_at: draft.claimed_at,
-                claimed_where: draft.claimed_where.clone(),
-                ..before.clone()
-            };
-            let changes = diff(&before, &before_figures, &proposed, &draft.figures);
-            if changes.is_empty() {
-                return Ok(before);
-            }
-            let after = diesel::update(claims::table.find(id))
-                .set((values(draft, source_id, Utc::now()), claims::version.eq(claims::version + 1)))
-                .returning(Claim::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(claim_write_error)?;
-            replace_figures(conn, id, &draft.figures).await?;
-            let mut entry = NewHistory::new(id, "edited");
-            entry.changes = Some(serde_json::Value::Object(changes));
-            history::append(conn, entry, &[]).await?;
-            Ok(after)
+        let before = lock(conn, id, expected_version).await?;
+        let before_figures = figures_for(conn, id).await?;
+        let source_id = resolve_source(conn, &draft.source).await?;
+        let proposed = Claim {
+            story_id: draft.story_id,
+            source_id,
+            quote: draft.quote.clone(),
+            is_paraphrase: draft.is_paraphrase,
+            summary: draft.summary.clone(),
+            claimed_at: draft.claimed_at,
+            claimed_where: draft.claimed_where.clone(),
+            ..before.clone()
+        };
+        let changes = diff(&before, &before_figures, &proposed, &draft.figures);
+        if changes.is_empty() {
+            return Ok(before);
+        }
+        let after = diesel::update(claims::table.find(id))
+            .set((
+                values(draft, source_id, Utc::now()),
+                claims::version.eq(claims::version + 1),
+            ))
+            .returning(Claim::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(claim_write_error)?;
+        replace_figures(conn, id, &draft.figures).await?;
+        let mut entry = NewHistory::new(id, "edited");
+        entry.changes = Some(serde_json::Value::Object(changes));
+        history::append(conn, entry, &[]).await?;
+        Ok(after)
     })
     .await
 }
@@ -362,23 +432,26 @@ pub async fn change_status(
     expected_version: Option<i32>,
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
-            let current = lock(conn, id, expected_version).await?;
-            let StatusChange { transition, evidence } = input.parse(current.status).map_err(WriteError::Invalid)?;
-            let claim = diesel::update(claims::table.find(id))
-                .set((
-                    claims::status.eq(transition.to),
-                    claims::updated_at.eq(Utc::now()),
-                    claims::version.eq(claims::version + 1),
-                ))
-                .returning(Claim::as_returning())
-                .get_result(conn)
-                .await?;
-            let mut entry = NewHistory::new(id, "status_changed");
-            entry.from_status = Some(transition.from);
-            entry.to_status = Some(transition.to);
-            entry.reason = Some(transition.reason);
-            history::append(conn, entry, &evidence).await?;
-            Ok(claim)
+        let current = lock(conn, id, expected_version).await?;
+        let StatusChange {
+            transition,
+            evidence,
+        } = input.parse(current.status).map_err(WriteError::Invalid)?;
+        let claim = diesel::update(claims::table.find(id))
+            .set((
+                claims::status.eq(transition.to),
+                claims::updated_at.eq(Utc::now()),
+                claims::version.eq(claims::version + 1),
+            ))
+            .returning(Claim::as_returning())
+            .get_result(conn)
+            .await?;
+        let mut entry = NewHistory::new(id, "status_changed");
+        entry.from_status = Some(transition.from);
+        entry.to_status = Some(transition.to);
+        entry.reason = Some(transition.reason);
+        history::append(conn, entry, &evidence).await?;
+        Ok(claim)
     })
     .await
 }

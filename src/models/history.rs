@@ -71,9 +71,16 @@ impl NewHistory {
 }
 
 /// Records one history entry and its evidence links.
-pub async fn append(conn: &mut AsyncPgConnection, entry: NewHistory, links: &[String]) -> QueryResult<()> {
+pub async fn append(
+    conn: &mut AsyncPgConnection,
+    entry: NewHistory,
+    links: &[String],
+) -> QueryResult<()> {
     let (history_id, claim_id, at) = (entry.id, entry.claim_id, entry.created_at);
-    diesel::insert_into(claim_history::table).values(entry).execute(conn).await?;
+    diesel::insert_into(claim_history::table)
+        .values(entry)
+        .execute(conn)
+        .await?;
     if links.is_empty() {
         return Ok(());
     }
@@ -89,12 +96,18 @@ pub async fn append(conn: &mut AsyncPgConnection, entry: NewHistory, links: &[St
             )
         })
         .collect();
-    diesel::insert_into(evidence::table).values(rows).execute(conn).await?;
+    diesel::insert_into(evidence::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Full history of a claim, newest first, with evidence per entry.
-pub async fn for_claim(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryResult<Vec<HistoryEntry>> {
+pub async fn for_claim(
+    conn: &mut AsyncPgConnection,
+    claim_id: Uuid,
+) -> QueryResult<Vec<HistoryEntry>> {
     let rows: Vec<HistoryRow> = claim_history::table
         .filter(claim_history::claim_id.eq(claim_id))
         .order((claim_history::created_at.desc(), claim_history::id.desc()))

@@ -59,7 +59,11 @@ pub async fn create(conn: &mut AsyncPgConnection, d: &SourceDraft) -> QueryResul
         .await
 }
 
-pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, d: &SourceDraft) -> QueryResult<Source> {
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    d: &SourceDraft,
+) -> QueryResult<Source> {
     diesel::update(sources::table.find(id))
         .set((
             SourceChanges {
@@ -77,14 +81,20 @@ pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, d: &SourceDraft) -> 
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Source> {
-    sources::table.find(id).select(Source::as_select()).first(conn).await
+    sources::table
+        .find(id)
+        .select(Source::as_select())
+        .first(conn)
+        .await
 }
 
 pub async fn find_by_name(conn: &mut AsyncPgConnection, name: &str) -> QueryResult<Option<Source>> {
     sources::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(sources.name) = lower(")
-            .bind::<diesel::sql_types::Text, _>(name.to_owned())
-            .sql(")"))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(sources.name) = lower(")
+                .bind::<diesel::sql_types::Text, _>(name.to_owned())
+                .sql(")"),
+        )
         .select(Source::as_select())
         .first(conn)
         .await
@@ -93,7 +103,11 @@ pub async fn find_by_name(conn: &mut AsyncPgConnection, name: &str) -> QueryResu
 
 /// Every source, by name; small enough to list in full (hundreds, not millions).
 pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Source>> {
-    sources::table.order(sources::name.asc()).select(Source::as_select()).load(conn).await
+    sources::table
+        .order(sources::name.asc())
+        .select(Source::as_select())
+        .load(conn)
+        .await
 }
 
 /// Sources with how many claims each has made.
@@ -102,13 +116,19 @@ pub async fn list_with_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(
         .left_join(claims::table)
         .group_by(sources::id)
         .order(sources::name.asc())
-        .select((Source::as_select(), diesel::dsl::count(claims::id.nullable())))
+        .select((
+            Source::as_select(),
+            diesel::dsl::count(claims::id.nullable()),
+        ))
         .load(conn)
         .await
 }
 
 /// How this source's claims stand, per status.
-pub async fn status_counts(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<(ClaimStatus, i64)>> {
+pub async fn status_counts(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<(ClaimStatus, i64)>> {
     claims::table
         .filter(claims::source_id.eq(id))
         .group_by(claims::status)

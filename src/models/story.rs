@@ -63,19 +63,29 @@ pub async fn create(conn: &mut AsyncPgConnection, d: &StoryDraft) -> QueryResult
 
 pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, d: &StoryDraft) -> QueryResult<Story> {
     diesel::update(stories::table.find(id))
-        .set((StoryValues::from(d), stories::version.eq(stories::version + 1)))
+        .set((
+            StoryValues::from(d),
+            stories::version.eq(stories::version + 1),
+        ))
         .returning(Story::as_returning())
         .get_result(conn)
         .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Story> {
-    stories::table.find(id).select(Story::as_select()).first(conn).await
+    stories::table
+        .find(id)
+        .select(Story::as_select())
+        .first(conn)
+        .await
 }
 
 /// A story is the same story when its URL matches, or, without a URL, its
 /// title and outlet do; used by the seed loader and imports.
-pub async fn find_matching(conn: &mut AsyncPgConnection, d: &StoryDraft) -> QueryResult<Option<Story>> {
+pub async fn find_matching(
+    conn: &mut AsyncPgConnection,
+    d: &StoryDraft,
+) -> QueryResult<Option<Story>> {
     let query = stories::table.select(Story::as_select()).into_boxed();
     let query = match &d.url {
         Some(url) => query.filter(stories::url.eq(url.clone())),
@@ -91,7 +101,10 @@ pub async fn list_with_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(
         .left_join(claims::table)
         .group_by(stories::id)
         .order((stories::created_at.desc(), stories::id.desc()))
-        .select((Story::as_select(), diesel::dsl::count(claims::id.nullable())))
+        .select((
+            Story::as_select(),
+            diesel::dsl::count(claims::id.nullable()),
+        ))
         .load(conn)
         .await
 }
@@ -100,7 +113,10 @@ pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     stories::table.count().get_result(conn).await
 }
 
-pub async fn status_counts(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<(ClaimStatus, i64)>> {
+pub async fn status_counts(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<(ClaimStatus, i64)>> {
     claims::table
         .filter(claims::story_id.eq(id))
         .group_by(claims::status)

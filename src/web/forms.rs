@@ -51,12 +51,17 @@ impl ClaimForm {
     }
 
     pub fn paraphrase(&self) -> bool {
-        self.is_paraphrase.as_deref().is_some_and(|v| !v.is_empty() && v != "off")
+        self.is_paraphrase
+            .as_deref()
+            .is_some_and(|v| !v.is_empty() && v != "off")
     }
 
     /// An empty form for adding a claim to `story`.
     pub fn for_story(story_id: uuid::Uuid) -> Self {
-        ClaimForm { story_id: story_id.to_string(), ..Default::default() }
+        ClaimForm {
+            story_id: story_id.to_string(),
+            ..Default::default()
+        }
     }
 
     /// The edit form, filled from the stored claim.
@@ -69,7 +74,12 @@ impl ClaimForm {
             summary: d.claim.summary.clone().unwrap_or_default(),
             claimed_at: view::input_datetime(&d.claim.claimed_at),
             claimed_where: d.claim.claimed_where.clone().unwrap_or_default(),
-            figures: d.figures.iter().map(|f| f.to_line()).collect::<Vec<_>>().join("\n"),
+            figures: d
+                .figures
+                .iter()
+                .map(|f| f.to_line())
+                .collect::<Vec<_>>()
+                .join("\n"),
             version: d.claim.version.to_string(),
             ..Default::default()
         }

@@ -23,7 +23,9 @@ pub async fn conn(pool: &DbPool) -> Result<DbConn, AppError> {
 /// Renders a page with the given status.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> AppResult<HttpResponse> {
     let body = page.render().map_err(|e| AppError::Internal(e.into()))?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
 }
 
 pub fn ok<T: Template>(page: &T) -> AppResult<HttpResponse> {
@@ -32,16 +34,22 @@ pub fn ok<T: Template>(page: &T) -> AppResult<HttpResponse> {
 
 /// 303 after a successful POST, so a reload does not resubmit.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match &err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge,
-        JsonPayloadError::ContentType => AppError::BadRequest("Send the body as application/json.".into()),
-        JsonPayloadError::Deserialize(e) => {
-            AppError::Validation(crate::domain::FieldErrors::single("body", format!("Invalid JSON: {e}")))
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::PayloadTooLarge
         }
+        JsonPayloadError::ContentType => {
+            AppError::BadRequest("Send the body as application/json.".into())
+        }
+        JsonPayloadError::Deserialize(e) => AppError::Validation(
+            crate::domain::FieldErrors::single("body", format!("Invalid JSON: {e}")),
+        ),
         other => AppError::BadRequest(format!("Could not read the request body: {other}")),
     };
     ApiError(app).into()
@@ -55,10 +63,18 @@ fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(json_error))
-        .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(form_error))
-        .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
-        .configure(pages::health::configure)
-        .service(web::scope("/api").configure(api::configure))
-        .configure(pages::configure);
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(BODY_LIMIT)
+            .error_handler(json_error),
+    )
+    .app_data(
+        web::FormConfig::default()
+            .limit(BODY_LIMIT)
+            .error_handler(form_error),
+    )
+    .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
+    .configure(pages::health::configure)
+    .service(web::scope("/api").configure(api::configure))
+    .configure(pages::configure);
 }

@@ -11,7 +11,10 @@ pub fn excerpt(text: &str, max: usize) -> String {
     }
     // Cut at the last space within the limit (counting characters, not
     // bytes, so Arabic is cut as fairly as Latin), unless that loses half.
-    let end = (max / 2..=max).rev().find(|&i| chars[i].is_whitespace()).unwrap_or(max);
+    let end = (max / 2..=max)
+        .rev()
+        .find(|&i| chars[i].is_whitespace())
+        .unwrap_or(max);
     let cut: String = chars[..end].iter().collect();
     format!("{}…", cut.trim_end())
 }
@@ -26,7 +29,8 @@ pub fn when_opt(t: &Option<DateTime<Utc>>) -> String {
 
 /// The value for an HTML `datetime-local` input.
 pub fn input_datetime(t: &Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
 }
 
 /// An option in a `<select>`: value, label and whether it is chosen.
@@ -39,14 +43,22 @@ pub struct Choice {
 pub fn status_choices(selected: &str) -> Vec<Choice> {
     ClaimStatus::ALL
         .iter()
-        .map(|s| Choice { value: s.as_str().into(), label: s.label().into(), selected: s.as_str() == selected })
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: s.label().into(),
+            selected: s.as_str() == selected,
+        })
         .collect()
 }
 
 pub fn type_choices(selected: &str) -> Vec<Choice> {
     SourceType::ALL
         .iter()
-        .map(|t| Choice { value: t.as_str().into(), label: t.label().into(), selected: t.as_str() == selected })
+        .map(|t| Choice {
+            value: t.as_str().into(),
+            label: t.label().into(),
+            selected: t.as_str() == selected,
+        })
         .collect()
 }
 
@@ -54,7 +66,16 @@ pub fn type_choices(selected: &str) -> Vec<Choice> {
 pub fn status_summary(counts: &[(ClaimStatus, i64)]) -> Vec<(ClaimStatus, i64)> {
     ClaimStatus::ALL
         .iter()
-        .map(|s| (*s, counts.iter().find(|(c, _)| c == s).map(|(_, n)| *n).unwrap_or(0)))
+        .map(|s| {
+            (
+                *s,
+                counts
+                    .iter()
+                    .find(|(c, _)| c == s)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0),
+            )
+        })
         .collect()
 }
 
@@ -82,7 +103,11 @@ impl crate::models::history::HistoryEntry {
     /// "quote, summary": the fields an edit touched.
     pub fn changed_fields(&self) -> String {
         match &self.row.changes {
-            Some(serde_json::Value::Object(m)) => m.keys().map(|k| k.replace('_', " ")).collect::<Vec<_>>().join(", "),
+            Some(serde_json::Value::Object(m)) => m
+                .keys()
+                .map(|k| k.replace('_', " "))
+                .collect::<Vec<_>>()
+                .join(", "),
             _ => String::new(),
         }
     }

@@ -20,12 +20,35 @@ async fn database_down_gives_503_quickly_and_recovers_when_it_is_back() {
     let started = Instant::now();
     let res = client.get(format!("{addr}/")).send().await.unwrap();
     assert_eq!(res.status(), 503);
-    assert!(started.elapsed() < Duration::from_secs(8), "503 took {:?}", started.elapsed());
-    assert!(res.text().await.unwrap().contains("database is unavailable"));
-    assert_eq!(client.get(format!("{addr}/healthz")).send().await.unwrap().status(), 503);
-    let api = client.get(format!("{addr}/api/claims")).send().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "503 took {:?}",
+        started.elapsed()
+    );
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("database is unavailable"));
+    assert_eq!(
+        client
+            .get(format!("{addr}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    let api = client
+        .get(format!("{addr}/api/claims"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 503);
-    assert_eq!(api.json::<serde_json::Value>().await.unwrap()["error"], "unavailable");
+    assert_eq!(
+        api.json::<serde_json::Value>().await.unwrap()["error"],
+        "unavailable"
+    );
 
     // The database comes back: the same server recovers by itself.
     let mut conn = admin().await;
@@ -39,7 +62,10 @@ async fn database_down_gives_503_quickly_and_recovers_when_it_is_back() {
     let res = client.get(format!("{addr}/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let mut conn = admin().await;
-    diesel_async::RunQueryDsl::execute(diesel::sql_query(format!("DROP DATABASE {missing} WITH (FORCE)")), &mut conn)
-        .await
-        .ok();
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!("DROP DATABASE {missing} WITH (FORCE)")),
+        &mut conn,
+    )
+    .await
+    .ok();
 }

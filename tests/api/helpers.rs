@@ -1,4 +1,5 @@
 //! Test harness: every test gets its own database, created from a migrated
+#![allow(dead_code)] // shared by every test module; not each one uses all of it
 //! template, and its own server on a random loopback port.
 
 use claimdesk::db::embedded::EmbeddedPostgres;
@@ -22,11 +23,19 @@ async fn server() -> &'static Server {
     SERVER
         .get_or_init(|| async {
             match std::env::var("DATABASE_URL") {
-                Ok(url) if !url.is_empty() => Server { admin_url: url, _embedded: None },
+                Ok(url) if !url.is_empty() => Server {
+                    admin_url: url,
+                    _embedded: None,
+                },
                 _ => {
                     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-pg");
-                    let pg = EmbeddedPostgres::start(&dir).await.expect("embedded PostgreSQL");
-                    Server { admin_url: pg.database_url("postgres"), _embedded: Some(pg) }
+                    let pg = EmbeddedPostgres::start(&dir)
+                        .await
+                        .expect("embedded PostgreSQL");
+                    Server {
+                        admin_url: pg.database_url("postgres"),
+                        _embedded: Some(pg),
+                    }
                 }
             }
         })
@@ -41,7 +50,9 @@ pub fn url_for(admin_url: &str, db: &str) -> String {
 }
 
 pub async fn admin() -> AsyncPgConnection {
-    AsyncPgConnection::establish(&server().await.admin_url).await.expect("connect to the test server")
+    AsyncPgConnection::establish(&server().await.admin_url)
+        .await
+        .expect("connect to the test server")
 }
 
 /// Template name changes with the migrations, so a stale template is never used.
@@ -72,7 +83,10 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
-    diesel::sql_query(sql).execute(conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    diesel::sql_query(sql)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// Creates and migrates the template once; an advisory lock keeps parallel
@@ -83,13 +97,17 @@ async fn template() -> &'static str {
             let name = template_name();
             let mut conn = admin().await;
             exec(&mut conn, "SELECT pg_advisory_lock(727274)").await;
-            let exists: Vec<Exists> = diesel::sql_query(format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"))
-                .load(&mut conn)
-                .await
-                .unwrap();
+            let exists: Vec<Exists> = diesel::sql_query(format!(
+                "SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"
+            ))
+            .load(&mut conn)
+            .await
+            .unwrap();
             if exists.is_empty() {
                 exec(&mut conn, &format!("CREATE DATABASE {name}")).await;
-                run_migrations(&url_for(&server().await.admin_url, &name)).await.expect("migrate template");
+                run_migrations(&url_for(&server().await.admin_url, &name))
+                    .await
+                    .expect("migrate template");
             }
             exec(&mut conn, "SELECT pg_advisory_unlock(727274)").await;
             name
@@ -118,7 +136,10 @@ impl TestDb {
         // Several CREATE DATABASE ... TEMPLATE at once can collide on the
         // template's lock; retry briefly.
         for attempt in 0..20 {
-            match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut conn).await {
+            match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .execute(&mut conn)
+                .await
+            {
                 Ok(_) => break,
                 Err(e) if attempt < 19 => {
                     let _ = e;
@@ -127,11 +148,16 @@ impl TestDb {
                 Err(e) => panic!("create test database: {e}"),
             }
         }
-        TestDb { url: url_for(&server().await.admin_url, &name), name }
+        TestDb {
+            url: url_for(&server().await.admin_url, &name),
+            name,
+        }
     }
 
     pub async fn conn(&self) -> AsyncPgConnection {
-        AsyncPgConnection::establish(&self.url).await.expect("connect to the test database")
+        AsyncPgConnection::establish(&self.url)
+            .await
+            .expect("connect to the test database")
     }
 }
 
@@ -144,10 +170,16 @@ impl Drop for TestDb {
         };
         // Drop runs outside async; use a private runtime on its own thread.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(mut c) = AsyncPgConnection::establish(&admin_url).await {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut c)
+                            .await;
                 }
             });
         })
@@ -164,7 +196,11 @@ pub struct TestApp {
 }
 
 pub fn pool_settings() -> PoolSettings {
-    PoolSettings { max_size: 4, wait_timeout: Duration::from_secs(3), connect_timeout: Duration::from_secs(3) }
+    PoolSettings {
+        max_size: 4,
+        wait_timeout: Duration::from_secs(3),
+        connect_timeout: Duration::from_secs(3),
+    }
 }
 
 /// Starts the real server on a random port against `url`.
@@ -189,13 +225,20 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let db = TestDb::new().await;
         let (addr, handle) = spawn_server(&db.url);
-        TestApp { addr, client: client(), db, handle }
+        TestApp {
+            addr,
+            client: client(),
+            db,
+            handle,
+        }
     }
 
     /// Spawns on a database with the demo seeds loaded.
     pub async fn spawn_seeded() -> TestApp {
         let app = TestApp::spawn().await;
-        claimdesk::seed::load_builtin(&mut app.db.conn().await).await.expect("seeds load");
+        claimdesk::seed::load_builtin(&mut app.db.conn().await)
+            .await
+            .expect("seeds load");
         app
     }
 
@@ -208,15 +251,30 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(path)).form(form).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client.post(self.url(path)).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client.put(self.url(path)).json(body).send().await.unwrap()
+        self.client
+            .put(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
@@ -227,24 +285,41 @@ impl TestApp {
 
     /// Creates a story through the API and returns its id.
     pub async fn story(&self, title: &str) -> String {
-        let res = self.post_json("/api/stories", &serde_json::json!({ "title": title, "outlet": "AFP" })).await;
+        let res = self
+            .post_json(
+                "/api/stories",
+                &serde_json::json!({ "title": title, "outlet": "AFP" }),
+            )
+            .await;
         assert_eq!(res.status(), 201);
-        res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// Creates a source through the API and returns its id.
     pub async fn source(&self, name: &str, source_type: &str) -> String {
         let res = self
-            .post_json("/api/sources", &serde_json::json!({ "name": name, "source_type": source_type }))
+            .post_json(
+                "/api/sources",
+                &serde_json::json!({ "name": name, "source_type": source_type }),
+            )
             .await;
         assert_eq!(res.status(), 201);
-        res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// Creates a claim through the API and returns its JSON.
     pub async fn claim(&self, story: &str, source: &str, quote: &str) -> serde_json::Value {
         let res = self
-            .post_json("/api/claims", &serde_json::json!({ "story_id": story, "source_id": source, "quote": quote }))
+            .post_json(
+                "/api/claims",
+                &serde_json::json!({ "story_id": story, "source_id": source, "quote": quote }),
+            )
             .await;
         assert_eq!(res.status(), 201);
         res.json().await.unwrap()

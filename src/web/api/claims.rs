@@ -31,10 +31,17 @@ async fn list(pool: web::Data<DbPool>, q: web::Query<ClaimQuery>) -> ApiResult<H
     let filter = q.to_filter()?;
     let mut c = conn(&pool).await?;
     let page = claim::list(&mut c, &filter, q.limit.unwrap_or(50)).await?;
-    Ok(HttpResponse::Ok().json(ClaimList { items: page.rows, next_cursor: page.next.map(|n| n.encode()) }))
+    Ok(HttpResponse::Ok().json(ClaimList {
+        items: page.rows,
+        next_cursor: page.next.map(|n| n.encode()),
+    }))
 }
 
-async fn detail_response(pool: &DbPool, id: uuid::Uuid, status: actix_web::http::StatusCode) -> ApiResult<HttpResponse> {
+async fn detail_response(
+    pool: &DbPool,
+    id: uuid::Uuid,
+    status: actix_web::http::StatusCode,
+) -> ApiResult<HttpResponse> {
     let mut c = conn(pool).await?;
     let d = claim::find_detail(&mut c, id).await?;
     let mut res = HttpResponse::build(status);
@@ -96,7 +103,8 @@ impl ClaimJson {
     }
 
     fn draft(&self) -> ApiResult<ClaimDraft> {
-        ClaimDraft::parse(&self.to_input()).map_err(|e| ApiError(crate::error::AppError::Validation(e)))
+        ClaimDraft::parse(&self.to_input())
+            .map_err(|e| ApiError(crate::error::AppError::Validation(e)))
     }
 }
 
@@ -109,7 +117,11 @@ async fn create(pool: web::Data<DbPool>, body: web::Json<ClaimJson>) -> ApiResul
     detail_response(&pool, created.id, actix_web::http::StatusCode::CREATED).await
 }
 
-async fn replace(pool: web::Data<DbPool>, id: web::Path<String>, body: web::Json<ClaimJson>) -> ApiResult<HttpResponse> {
+async fn replace(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    body: web::Json<ClaimJson>,
+) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
     let draft = body.draft()?;
     {
@@ -128,7 +140,11 @@ pub struct StatusJson {
     pub version: Option<i32>,
 }
 
-async fn change_status(pool: web::Data<DbPool>, id: web::Path<String>, body: web::Json<StatusJson>) -> ApiResult<HttpResponse> {
+async fn change_status(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    body: web::Json<StatusJson>,
+) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
     let input = StatusChangeInput {
         status: body.status.clone(),

@@ -26,7 +26,13 @@ struct SourceWithCount {
 async fn list(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let rows = source::list_with_counts(&mut c).await?;
-    let items: Vec<_> = rows.into_iter().map(|(source, claim_count)| SourceWithCount { source, claim_count }).collect();
+    let items: Vec<_> = rows
+        .into_iter()
+        .map(|(source, claim_count)| SourceWithCount {
+            source,
+            claim_count,
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
@@ -42,7 +48,10 @@ async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpRe
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;
     let counts = status_counts(&source::status_counts(&mut c, id).await?);
-    Ok(HttpResponse::Ok().json(SourceDetail { source, status_counts: counts }))
+    Ok(HttpResponse::Ok().json(SourceDetail {
+        source,
+        status_counts: counts,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -67,21 +76,34 @@ impl SourceJson {
 }
 
 fn name_taken(e: diesel::result::Error) -> ApiError {
-    ApiError(AppError::on_constraint(e, source::NAME_CONSTRAINT, "name", "A source with this name already exists."))
+    ApiError(AppError::on_constraint(
+        e,
+        source::NAME_CONSTRAINT,
+        "name",
+        "A source with this name already exists.",
+    ))
 }
 
 async fn create(pool: web::Data<DbPool>, body: web::Json<SourceJson>) -> ApiResult<HttpResponse> {
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
     let s = source::create(&mut c, &draft).await.map_err(name_taken)?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/sources/{}", s.id))).json(s))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/sources/{}", s.id)))
+        .json(s))
 }
 
-async fn replace(pool: web::Data<DbPool>, id: web::Path<String>, body: web::Json<SourceJson>) -> ApiResult<HttpResponse> {
+async fn replace(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    body: web::Json<SourceJson>,
+) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
     source::find(&mut c, id).await?;
-    let s = source::update(&mut c, id, &draft).await.map_err(name_taken)?;
+    let s = source::update(&mut c, id, &draft)
+        .await
+        .map_err(name_taken)?;
     Ok(HttpResponse::Ok().json(s))
 }

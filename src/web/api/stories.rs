@@ -26,7 +26,10 @@ struct StoryWithCount {
 async fn list(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let rows = story::list_with_counts(&mut c).await?;
-    let items: Vec<_> = rows.into_iter().map(|(story, claim_count)| StoryWithCount { story, claim_count }).collect();
+    let items: Vec<_> = rows
+        .into_iter()
+        .map(|(story, claim_count)| StoryWithCount { story, claim_count })
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
@@ -42,7 +45,10 @@ async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpRe
     let mut c = conn(&pool).await?;
     let story = story::find(&mut c, id).await?;
     let counts = status_counts(&story::status_counts(&mut c, id).await?);
-    Ok(HttpResponse::Ok().json(StoryDetail { story, status_counts: counts }))
+    Ok(HttpResponse::Ok().json(StoryDetail {
+        story,
+        status_counts: counts,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,17 +77,28 @@ impl StoryJson {
 }
 
 fn url_taken(e: diesel::result::Error) -> ApiError {
-    ApiError(AppError::on_constraint(e, story::URL_CONSTRAINT, "url", "A story with this URL is already recorded."))
+    ApiError(AppError::on_constraint(
+        e,
+        story::URL_CONSTRAINT,
+        "url",
+        "A story with this URL is already recorded.",
+    ))
 }
 
 async fn create(pool: web::Data<DbPool>, body: web::Json<StoryJson>) -> ApiResult<HttpResponse> {
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
     let s = story::create(&mut c, &draft).await.map_err(url_taken)?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/stories/{}", s.id))).json(s))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/stories/{}", s.id)))
+        .json(s))
 }
 
-async fn replace(pool: web::Data<DbPool>, id: web::Path<String>, body: web::Json<StoryJson>) -> ApiResult<HttpResponse> {
+async fn replace(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    body: web::Json<StoryJson>,
+) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;

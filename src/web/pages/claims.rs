@@ -69,8 +69,18 @@ pub struct ClaimPage {
 
 impl ClaimPage {
     fn new(d: ClaimDetail) -> Self {
-        let form = StatusForm { version: d.claim.version.to_string(), ..Default::default() };
-        ClaimPage { next: d.claim.status.next_statuses(), d, form, errors: FieldErrors::new(), conflict: None, saved: false }
+        let form = StatusForm {
+            version: d.claim.version.to_string(),
+            ..Default::default()
+        };
+        ClaimPage {
+            next: d.claim.status.next_statuses(),
+            d,
+            form,
+            errors: FieldErrors::new(),
+            conflict: None,
+            saved: false,
+        }
     }
 }
 
@@ -84,7 +94,11 @@ fn parse_id(raw: &str) -> AppResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
-async fn show(pool: web::Data<DbPool>, id: web::Path<String>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+async fn show(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    q: web::Query<ShowQuery>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut c = conn(&pool).await?;
     let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?);
@@ -104,7 +118,11 @@ async fn change_status(
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status#history"))),
         Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(WriteError::Stale { current }) => (StatusCode::CONFLICT, FieldErrors::new(), Some(stale_message(current))),
+        Err(WriteError::Stale { current }) => (
+            StatusCode::CONFLICT,
+            FieldErrors::new(),
+            Some(stale_message(current)),
+        ),
         Err(WriteError::Db(e)) => return Err(e.into()),
     };
     // Re-render with the editor's input kept, against the claim as it is now.
@@ -155,7 +173,11 @@ async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<
     ok(&edit_page(&pool, parse_id(&id)?, None).await?)
 }
 
-async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<ClaimForm>) -> AppResult<HttpResponse> {
+async fn update(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    form: web::Form<ClaimForm>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let result = match ClaimDraft::parse(&form.to_input()) {
@@ -168,7 +190,11 @@ async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=edit"))),
         Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(WriteError::Stale { current }) => (StatusCode::CONFLICT, FieldErrors::new(), Some(stale_message(current))),
+        Err(WriteError::Stale { current }) => (
+            StatusCode::CONFLICT,
+            FieldErrors::new(),
+            Some(stale_message(current)),
+        ),
         Err(WriteError::Db(e)) => return Err(e.into()),
     };
     let mut page = edit_page(&pool, id, Some(form)).await?;

@@ -14,13 +14,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// 200 when a connection can be had and answers `SELECT 1`, 503 otherwise.
 pub async fn healthz(pool: web::Data<DbPool>) -> HttpResponse {
     let ok = match pool.get().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
+        Ok(mut conn) => diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok(),
         Err(_) => false,
     };
     if ok {
         HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": "up" }))
     } else {
-        HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable", "database": "down" }))
+        HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "unavailable", "database": "down" }))
     }
 }
 

@@ -31,7 +31,9 @@ pub struct SourcesPage {
 
 async fn list(pool: web::Data<DbPool>) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
-    ok(&SourcesPage { rows: source::list_with_counts(&mut c).await? })
+    ok(&SourcesPage {
+        rows: source::list_with_counts(&mut c).await?,
+    })
 }
 
 #[derive(Template)]
@@ -45,16 +47,30 @@ pub struct SourceFormPage {
 
 impl SourceFormPage {
     fn new(form: SourceForm, errors: FieldErrors, editing: Option<Source>) -> Self {
-        SourceFormPage { types: view::type_choices(&form.source_type), form, errors, editing }
+        SourceFormPage {
+            types: view::type_choices(&form.source_type),
+            form,
+            errors,
+            editing,
+        }
     }
 }
 
 async fn new_form() -> AppResult<HttpResponse> {
-    ok(&SourceFormPage::new(SourceForm::default(), FieldErrors::new(), None))
+    ok(&SourceFormPage::new(
+        SourceForm::default(),
+        FieldErrors::new(),
+        None,
+    ))
 }
 
 fn source_error(e: diesel::result::Error) -> AppError {
-    AppError::on_constraint(e, source::NAME_CONSTRAINT, "name", "A source with this name already exists.")
+    AppError::on_constraint(
+        e,
+        source::NAME_CONSTRAINT,
+        "name",
+        "A source with this name already exists.",
+    )
 }
 
 async fn create(pool: web::Data<DbPool>, form: web::Form<SourceForm>) -> AppResult<HttpResponse> {
@@ -68,9 +84,10 @@ async fn create(pool: web::Data<DbPool>, form: web::Form<SourceForm>) -> AppResu
     };
     match result {
         Ok(s) => Ok(see_other(&format!("/sources/{}", s.id))),
-        Err(AppError::Validation(errors)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &SourceFormPage::new(form, errors, None))
-        }
+        Err(AppError::Validation(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SourceFormPage::new(form, errors, None),
+        ),
         Err(e) => Err(e),
     }
 }
@@ -82,10 +99,18 @@ fn parse_id(raw: &str) -> AppResult<Uuid> {
 async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let s = source::find(&mut c, parse_id(&id)?).await?;
-    ok(&SourceFormPage::new(SourceForm::from_source(&s), FieldErrors::new(), Some(s)))
+    ok(&SourceFormPage::new(
+        SourceForm::from_source(&s),
+        FieldErrors::new(),
+        Some(s),
+    ))
 }
 
-async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<SourceForm>) -> AppResult<HttpResponse> {
+async fn update(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    form: web::Form<SourceForm>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
@@ -120,21 +145,34 @@ struct ShowQuery {
     after: String,
 }
 
-async fn show(pool: web::Data<DbPool>, id: web::Path<String>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+async fn show(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    q: web::Query<ShowQuery>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let after = match q.after.as_str() {
         "" => None,
-        raw => Some(Cursor::decode(raw).ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?),
+        raw => Some(
+            Cursor::decode(raw)
+                .ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?,
+        ),
     };
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;
-    let filter = ClaimFilter { source_id: Some(id), after, ..Default::default() };
+    let filter = ClaimFilter {
+        source_id: Some(id),
+        after,
+        ..Default::default()
+    };
     let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
     let counts = view::status_summary(&source::status_counts(&mut c, id).await?);
     ok(&SourcePage {
         total: counts.iter().map(|(_, n)| n).sum(),
         counts,
-        next_url: page.next.map(|n| format!("/sources/{id}?after={}", n.encode())),
+        next_url: page
+            .next
+            .map(|n| format!("/sources/{id}?after={}", n.encode())),
         rows: page.rows,
         source,
     })

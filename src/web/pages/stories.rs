@@ -35,7 +35,9 @@ pub struct StoriesPage {
 
 async fn list(pool: web::Data<DbPool>) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
-    ok(&StoriesPage { rows: story::list_with_counts(&mut c).await? })
+    ok(&StoriesPage {
+        rows: story::list_with_counts(&mut c).await?,
+    })
 }
 
 #[derive(Template)]
@@ -47,11 +49,20 @@ pub struct StoryFormPage {
 }
 
 async fn new_form() -> AppResult<HttpResponse> {
-    ok(&StoryFormPage { form: StoryForm::default(), errors: FieldErrors::new(), editing: None })
+    ok(&StoryFormPage {
+        form: StoryForm::default(),
+        errors: FieldErrors::new(),
+        editing: None,
+    })
 }
 
 fn story_error(e: diesel::result::Error) -> AppError {
-    AppError::on_constraint(e, story::URL_CONSTRAINT, "url", "A story with this URL is already recorded.")
+    AppError::on_constraint(
+        e,
+        story::URL_CONSTRAINT,
+        "url",
+        "A story with this URL is already recorded.",
+    )
 }
 
 async fn create(pool: web::Data<DbPool>, form: web::Form<StoryForm>) -> AppResult<HttpResponse> {
@@ -65,9 +76,14 @@ async fn create(pool: web::Data<DbPool>, form: web::Form<StoryForm>) -> AppResul
     };
     match result {
         Ok(s) => Ok(see_other(&format!("/stories/{}", s.id))),
-        Err(AppError::Validation(errors)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &StoryFormPage { form, errors, editing: None })
-        }
+        Err(AppError::Validation(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &StoryFormPage {
+                form,
+                errors,
+                editing: None,
+            },
+        ),
         Err(e) => Err(e),
     }
 }
@@ -79,10 +95,18 @@ fn parse_id(raw: &str) -> AppResult<Uuid> {
 async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let s = story::find(&mut c, parse_id(&id)?).await?;
-    ok(&StoryFormPage { form: StoryForm::from_story(&s), errors: FieldErrors::new(), editing: Some(s) })
+    ok(&StoryFormPage {
+        form: StoryForm::from_story(&s),
+        errors: FieldErrors::new(),
+        editing: Some(s),
+    })
 }
 
-async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<StoryForm>) -> AppResult<HttpResponse> {
+async fn update(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    form: web::Form<StoryForm>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
@@ -95,7 +119,11 @@ async fn update(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<
         Ok(_) => Ok(see_other(&format!("/stories/{id}"))),
         Err(AppError::Validation(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &StoryFormPage { form, errors, editing: Some(existing) },
+            &StoryFormPage {
+                form,
+                errors,
+                editing: Some(existing),
+            },
         ),
         Err(e) => Err(e),
     }
@@ -122,15 +150,26 @@ struct ShowQuery {
     added: String,
 }
 
-async fn story_page(pool: &DbPool, id: Uuid, after: Option<Cursor>, form: Option<ClaimForm>) -> AppResult<StoryPage> {
+async fn story_page(
+    pool: &DbPool,
+    id: Uuid,
+    after: Option<Cursor>,
+    form: Option<ClaimForm>,
+) -> AppResult<StoryPage> {
     let mut c = conn(pool).await?;
     let story = story::find(&mut c, id).await?;
-    let filter = ClaimFilter { story_id: Some(id), after, ..Default::default() };
+    let filter = ClaimFilter {
+        story_id: Some(id),
+        after,
+        ..Default::default()
+    };
     let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
     let form = form.unwrap_or_else(|| ClaimForm::for_story(id));
     Ok(StoryPage {
         counts: view::status_summary(&story::status_counts(&mut c, id).await?),
-        next_url: page.next.map(|n| format!("/stories/{id}?after={}", n.encode())),
+        next_url: page
+            .next
+            .map(|n| format!("/stories/{id}?after={}", n.encode())),
         rows: page.rows,
         types: view::type_choices(&form.new_source_type),
         sources: source::list(&mut c).await?,
@@ -141,20 +180,34 @@ async fn story_page(pool: &DbPool, id: Uuid, after: Option<Cursor>, form: Option
     })
 }
 
-async fn show(pool: web::Data<DbPool>, id: web::Path<String>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+async fn show(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    q: web::Query<ShowQuery>,
+) -> AppResult<HttpResponse> {
     let after = match q.after.as_str() {
         "" => None,
-        raw => Some(Cursor::decode(raw).ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?),
+        raw => Some(
+            Cursor::decode(raw)
+                .ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?,
+        ),
     };
     let mut page = story_page(&pool, parse_id(&id)?, after, None).await?;
     page.added = Uuid::parse_str(&q.added).ok();
     ok(&page)
 }
 
-async fn add_claim(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Form<ClaimForm>) -> AppResult<HttpResponse> {
+async fn add_claim(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    form: web::Form<ClaimForm>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     // The story comes from the URL, never from a hidden field that could disagree.
-    let form = ClaimForm { story_id: id.to_string(), ..form.into_inner() };
+    let form = ClaimForm {
+        story_id: id.to_string(),
+        ..form.into_inner()
+    };
     let result = match ClaimDraft::parse(&form.to_input()) {
         Ok(d) => {
             let mut c = conn(&pool).await?;
@@ -163,7 +216,10 @@ async fn add_claim(pool: web::Data<DbPool>, id: web::Path<String>, form: web::Fo
         Err(e) => Err(WriteError::Invalid(e)),
     };
     match result {
-        Ok(created) => Ok(see_other(&format!("/stories/{id}?added={}#add-claim", created.id))),
+        Ok(created) => Ok(see_other(&format!(
+            "/stories/{id}?added={}#add-claim",
+            created.id
+        ))),
         Err(WriteError::Invalid(errors)) => {
             let mut page = story_page(&pool, id, None, Some(form)).await?;
             page.errors = errors;
