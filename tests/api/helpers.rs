@@ -1,6 +1,6 @@
 //! Test harness: every test gets its own database, created from a migrated
-#![allow(dead_code)] // shared by every test module; not each one uses all of it
 //! template, and its own server on a random loopback port.
+#![allow(dead_code)] // shared by every test module; not each one uses all of it
 
 use claimdesk::db::embedded::EmbeddedPostgres;
 use claimdesk::db::{run_migrations, PoolSettings};
