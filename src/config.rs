@@ -60,4 +60,43 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CLAIMDESK_WORKERS")]
     pub workers: Option<usize>,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// Session and login-throttling rules (OWASP ASVS level 2 defaults).
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "CLAIMDESK_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+    /// Hours after login when a session ends regardless of activity.
+    #[arg(long, env = "CLAIMDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: i64,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    #[arg(long, env = "CLAIMDESK_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+    /// Failed logins from one client address within 15 minutes before answering 429.
+    #[arg(long, env = "CLAIMDESK_LOGIN_LIMIT_PER_CLIENT", default_value_t = 30)]
+    pub login_limit_per_client: i64,
+}
+
+impl Default for AuthArgs {
+    fn default() -> Self {
+        AuthArgs {
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            secure_cookies: false,
+            login_limit_per_client: 30,
+        }
+    }
+}
+
+impl AuthArgs {
+    pub fn lifetimes(&self) -> crate::models::session::Lifetimes {
+        crate::models::session::Lifetimes {
+            idle: chrono::Duration::minutes(self.session_idle_minutes),
+            absolute: chrono::Duration::hours(self.session_absolute_hours),
+        }
+    }
 }

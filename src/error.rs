@@ -14,8 +14,18 @@ pub enum AppError {
     NotFound,
     #[error("Some fields need attention")]
     Validation(FieldErrors),
-    #[error("You are not allowed to do that")]
-    Forbidden,
+    #[error("Sign in to continue")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    /// A write without the version it was based on (API).
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// An `If-Match` that no longer matches (API).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    TooManyRequests(String, u64),
     #[error("{0}")]
     Conflict(String),
     #[error("The request body is too large")]
@@ -36,7 +46,11 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -49,7 +63,11 @@ impl AppError {
         match self {
             AppError::NotFound => "not_found",
             AppError::Validation(_) => "validation_failed",
-            AppError::Forbidden => "forbidden",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::PreconditionRequired(_) => "precondition_required",
+            AppError::PreconditionFailed(_) => "precondition_failed",
+            AppError::TooManyRequests(..) => "too_many_requests",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::BadRequest(_) => "bad_request",
@@ -73,6 +91,18 @@ impl AppError {
                 AppError::Validation(FieldErrors::single(field, message))
             }
             _ => err.into(),
+        }
+    }
+
+    fn extra_headers(&self, res: &mut actix_web::HttpResponseBuilder) {
+        match self {
+            AppError::Unavailable(_) => {
+                res.insert_header(("Retry-After", "5"));
+            }
+            AppError::TooManyRequests(_, secs) => {
+                res.insert_header(("Retry-After", secs.to_string()));
+            }
+            _ => {}
         }
     }
 
@@ -107,6 +137,7 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    me: Option<crate::web::access::CurrentUser>,
     status: u16,
     title: &'a str,
     message: String,
@@ -121,15 +152,14 @@ impl ResponseError for AppError {
         self.log();
         let status = self.status();
         let page = ErrorPage {
+            me: None,
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error"),
             message: self.to_string(),
         };
         let body = page.render().unwrap_or_else(|_| self.to_string());
         let mut res = HttpResponse::build(status);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.insert_header(("Retry-After", "5"));
-        }
+        self.extra_headers(&mut res);
         res.content_type("text/html; charset=utf-8").body(body)
     }
 }
@@ -177,8 +207,9 @@ impl ResponseError for ApiError {
             fields,
         };
         let mut res = HttpResponse::build(self.0.status());
-        if matches!(self.0, AppError::Unavailable(_)) {
-            res.insert_header(("Retry-After", "5"));
+        self.0.extra_headers(&mut res);
+        if matches!(self.0, AppError::Unauthorized) {
+            res.insert_header(("WWW-Authenticate", "Bearer"));
         }
         res.json(body)
     }

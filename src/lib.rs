@@ -4,6 +4,8 @@
 //! Layers: `domain` (pure rules) ← `models` (diesel queries) ← `web`
 //! (handlers and page structs); `startup` wires them into a server.
 
+pub mod auth;
+pub mod cli_user;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -25,6 +25,9 @@ enum Command {
     Migrate,
     /// (Re)load the demo seeds; idempotent.
     Seed,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(claimdesk::cli_user::UserCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,5 +41,6 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => actix_web::rt::System::new().block_on(startup::serve(cli.db, args)),
         Command::Migrate => rt.block_on(startup::migrate(cli.db)),
         Command::Seed => rt.block_on(startup::seed(cli.db)),
+        Command::User(cmd) => rt.block_on(claimdesk::cli_user::run(cli.db, cmd)),
     }
 }

@@ -5,7 +5,7 @@ use crate::domain::drafts::{
     ClaimDraft, SourceDraft, SourceRef, StatusChangeInput, StoryDraft, StoryInput,
 };
 use crate::domain::{ClaimStatus, Figure, SourceType};
-use crate::models::{claim, source, story, WriteError};
+use crate::models::{claim, source, story, Actor, WriteError};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
@@ -146,7 +146,7 @@ async fn load_file(
     .map_err(invalid)?;
     let story = match story::find_matching(conn, &draft).await? {
         Some(existing) => existing,
-        None => story::create(conn, &draft).await?,
+        None => story::create(conn, &draft, Actor::SYSTEM).await?,
     };
     let mut report = SeedReport::default();
     for c in &file.claims {
@@ -184,7 +184,7 @@ async fn ensure_source(
         affiliation: seed.affiliation.clone(),
         description: seed.description.clone(),
     };
-    Ok(source::create(conn, &draft).await?.id)
+    Ok(source::create(conn, &draft, Actor::SYSTEM).await?.id)
 }
 
 /// Creates the claim unless it exists; returns whether it was created.
@@ -204,7 +204,7 @@ async fn load_claim(
         claimed_where: c.claimed_where.clone(),
         figures: c.figures.clone(),
     };
-    let created = match claim::create(conn, &draft).await {
+    let created = match claim::create(conn, &draft, Actor::SYSTEM).await {
         Ok(created) => created,
         Err(WriteError::Invalid(e)) if e.get("quote").is_some() => return Ok(false),
         Err(e) => return Err(e),
@@ -224,7 +224,7 @@ async fn load_claim(
             reason: reason.clone(),
             evidence: String::new(),
         };
-        claim::change_status(conn, created.id, &input, None).await?;
+        claim::change_status(conn, created.id, &input, None, Actor::SYSTEM).await?;
     }
     Ok(true)
 }

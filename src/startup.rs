@@ -1,11 +1,11 @@
 //! Wiring: tracing, database resolution (configured or embedded), the
 //! actix server with one pool per worker, and the CLI commands.
 
-use crate::config::{DbArgs, ServeArgs};
+use crate::config::{AuthArgs, DbArgs, ServeArgs};
 use crate::db::embedded::EmbeddedPostgres;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::{models, seed, web};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web as aw, App, HttpServer};
 use anyhow::Context;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -97,7 +97,27 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
         TcpListener::bind(&serve.bind).with_context(|| format!("binding {}", serve.bind))?;
     let workers = serve.workers.unwrap_or_else(default_workers);
     tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
-    run(listener, url, &args.pool_settings(workers), workers)?.await?;
+    warn_if_no_users(url).await?;
+    run(
+        listener,
+        url,
+        &args.pool_settings(workers),
+        workers,
+        serve.auth.clone(),
+    )?
+    .await?;
+    Ok(())
+}
+
+/// Never a default password: tell the operator how to create the first admin.
+async fn warn_if_no_users(url: &str) -> anyhow::Result<()> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    if models::user::count(&mut conn).await? == 0 {
+        tracing::warn!(
+            "No user accounts exist yet. Create the first admin with: \
+             claimdesk user add --email you@example.org --name \"Your Name\" --role admin"
+        );
+    }
     Ok(())
 }
 
@@ -114,7 +134,9 @@ pub fn run(
     url: &str,
     pool: &PoolSettings,
     workers: usize,
+    auth: AuthArgs,
 ) -> anyhow::Result<actix_web::dev::Server> {
+    let auth = aw::Data::new(auth);
     let pools: Arc<Vec<DbPool>> = Arc::new(
         (0..workers.max(1))
             .map(|_| db::build_pool(url, pool))
@@ -124,9 +146,11 @@ pub fn run(
     let server = HttpServer::new(move || {
         let pool = pools[next.fetch_add(1, Ordering::Relaxed) % pools.len()].clone();
         App::new()
+            .wrap(from_fn(web::access::enforce))
             .wrap(security_headers())
             .wrap(TracingLogger::default())
             .app_data(aw::Data::new(pool))
+            .app_data(auth.clone())
             .configure(web::configure)
     })
     .workers(workers.max(1))

@@ -3,6 +3,8 @@
 
 pub mod drafts;
 pub mod figures;
+pub mod password;
+pub mod role;
 pub mod source_type;
 pub mod status;
 pub mod validation;
@@ -11,6 +13,7 @@ pub use drafts::{
     ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput,
 };
 pub use figures::Figure;
+pub use role::{Access, Role};
 pub use source_type::SourceType;
 pub use status::{ClaimStatus, Transition, TransitionError};
 pub use validation::FieldErrors;

@@ -1,10 +1,11 @@
 //! Claims: the board query (keyset pagination), detail, create, edit and
 //! status changes. Every write runs in one transaction with its history.
 
+use super::audit::{self, Entry};
 use super::history::{self, HistoryEntry, NewHistory};
 use super::source::{self, Source};
 use super::story::{self, Story};
-use super::WriteError;
+use super::{Actor, WriteError};
 use crate::db::schema::{claim_figures, claims, sources, stories};
 use crate::domain::drafts::{ClaimDraft, SourceRef, StatusChange, StatusChangeInput};
 use crate::domain::{ClaimStatus, FieldErrors, Figure, SourceType};
@@ -264,12 +265,16 @@ fn claim_write_error(err: DieselError) -> WriteError {
 
 /// An existing source, or the new one named in the form (reusing a source
 /// of the same name so a repeated "Rania" does not become two people).
-async fn resolve_source(conn: &mut AsyncPgConnection, source: &SourceRef) -> QueryResult<Uuid> {
+async fn resolve_source(
+    conn: &mut AsyncPgConnection,
+    source: &SourceRef,
+    actor: Actor,
+) -> QueryResult<Uuid> {
     match source {
         SourceRef::Existing(id) => Ok(*id),
         SourceRef::New(d) => match source::find_by_name(conn, &d.name).await? {
             Some(existing) => Ok(existing.id),
-            None => Ok(source::create(conn, d).await?.id),
+            None => Ok(source::create(conn, d, actor).await?.id),
         },
     }
 }
@@ -300,9 +305,13 @@ fn values(d: &ClaimDraft, source_id: Uuid, now: DateTime<Utc>) -> ClaimValues<'_
     }
 }
 
-pub async fn create(conn: &mut AsyncPgConnection, draft: &ClaimDraft) -> Result<Claim, WriteError> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    draft: &ClaimDraft,
+    actor: Actor,
+) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
-        let source_id = resolve_source(conn, &draft.source).await?;
+        let source_id = resolve_source(conn, &draft.source, actor).await?;
         let now = Utc::now();
         let id = Uuid::new_v4();
         let claim = diesel::insert_into(claims::table)
@@ -318,7 +327,14 @@ pub async fn create(conn: &mut AsyncPgConnection, draft: &ClaimDraft) -> Result<
         replace_figures(conn, id, &draft.figures).await?;
         let mut entry = NewHistory::new(id, "created");
         entry.to_status = Some(claim.status);
+        entry.actor_id = actor.id;
         history::append(conn, entry, &[]).await?;
+        let after = serde_json::json!({ "claim": &claim, "figures": &draft.figures });
+        audit::record(
+            conn,
+            Entry::new(actor.id, "create", "claim", Some(id)).after(&after),
+        )
+        .await?;
         Ok(claim)
     })
     .await
@@ -386,11 +402,12 @@ pub async fn update(
     id: Uuid,
     draft: &ClaimDraft,
     expected_version: Option<i32>,
+    actor: Actor,
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
         let before = lock(conn, id, expected_version).await?;
         let before_figures = figures_for(conn, id).await?;
-        let source_id = resolve_source(conn, &draft.source).await?;
+        let source_id = resolve_source(conn, &draft.source, actor).await?;
         let proposed = Claim {
             story_id: draft.story_id,
             source_id,
@@ -416,8 +433,15 @@ pub async fn update(
             .map_err(claim_write_error)?;
         replace_figures(conn, id, &draft.figures).await?;
         let mut entry = NewHistory::new(id, "edited");
+        entry.actor_id = actor.id;
         entry.changes = Some(serde_json::Value::Object(changes));
         history::append(conn, entry, &[]).await?;
+        let before_json = serde_json::json!({ "claim": &before, "figures": &before_figures });
+        let after_json = serde_json::json!({ "claim": &after, "figures": &draft.figures });
+        let entry = Entry::new(actor.id, "update", "claim", Some(id))
+            .before(&before_json)
+            .after(&after_json);
+        audit::record(conn, entry).await?;
         Ok(after)
     })
     .await
@@ -430,6 +454,7 @@ pub async fn change_status(
     id: Uuid,
     input: &StatusChangeInput,
     expected_version: Option<i32>,
+    actor: Actor,
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
         let current = lock(conn, id, expected_version).await?;
@@ -437,6 +462,14 @@ pub async fn change_status(
             transition,
             evidence,
         } = input.parse(current.status).map_err(WriteError::Invalid)?;
+        if !actor.role.may_transition(transition.kind) {
+            return Err(WriteError::Forbidden(format!(
+                "Your role ({}) cannot move a claim from {} to {}: giving or reopening a verdict is for editors.",
+                actor.role.label(),
+                transition.from.label(),
+                transition.to.label()
+            )));
+        }
         let claim = diesel::update(claims::table.find(id))
             .set((
                 claims::status.eq(transition.to),
@@ -449,8 +482,18 @@ pub async fn change_status(
         let mut entry = NewHistory::new(id, "status_changed");
         entry.from_status = Some(transition.from);
         entry.to_status = Some(transition.to);
-        entry.reason = Some(transition.reason);
+        entry.reason = Some(transition.reason.clone());
+        entry.actor_id = actor.id;
         history::append(conn, entry, &evidence).await?;
+        let before = serde_json::json!({ "status": current.status, "version": current.version });
+        let after = serde_json::json!({
+            "status": claim.status,
+            "version": claim.version,
+            "reason": transition.reason,
+            "evidence": evidence,
+        });
+        let entry = Entry::new(actor.id, "status_change", "claim", Some(id)).before(&before).after(&after);
+        audit::record(conn, entry).await?;
         Ok(claim)
     })
     .await

@@ -1,6 +1,6 @@
 //! The append-only history of a claim and the evidence attached to it.
 
-use crate::db::schema::{claim_history, evidence};
+use crate::db::schema::{claim_history, evidence, users};
 use crate::domain::ClaimStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -37,6 +37,8 @@ pub struct Evidence {
 pub struct HistoryEntry {
     #[serde(flatten)]
     pub row: HistoryRow,
+    /// Who made the change; `None` for the system (seeds, imports).
+    pub actor_name: Option<String>,
     pub evidence: Vec<String>,
 }
 
@@ -108,10 +110,11 @@ pub async fn for_claim(
     conn: &mut AsyncPgConnection,
     claim_id: Uuid,
 ) -> QueryResult<Vec<HistoryEntry>> {
-    let rows: Vec<HistoryRow> = claim_history::table
+    let rows: Vec<(HistoryRow, Option<String>)> = claim_history::table
+        .left_join(users::table)
         .filter(claim_history::claim_id.eq(claim_id))
         .order((claim_history::created_at.desc(), claim_history::id.desc()))
-        .select(HistoryRow::as_select())
+        .select((HistoryRow::as_select(), users::name.nullable()))
         .load(conn)
         .await?;
     let links: Vec<Evidence> = evidence::table
@@ -122,13 +125,17 @@ pub async fn for_claim(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
+        .map(|(row, actor_name)| {
             let evidence = links
                 .iter()
                 .filter(|e| e.history_id == Some(row.id))
                 .map(|e| e.url.clone())
                 .collect();
-            HistoryEntry { row, evidence }
+            HistoryEntry {
+                row,
+                actor_name,
+                evidence,
+            }
         })
         .collect())
 }

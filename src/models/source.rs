@@ -1,11 +1,13 @@
 //! Sources (claimants).
 
+use super::audit::{self, Entry};
+use super::{Actor, WriteError};
 use crate::db::schema::{claims, sources};
 use crate::domain::drafts::SourceDraft;
 use crate::domain::{ClaimStatus, SourceType};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -45,39 +47,77 @@ struct SourceChanges<'a> {
 /// The unique index behind "one source per name", for field errors.
 pub const NAME_CONSTRAINT: &str = "sources_name_key";
 
-pub async fn create(conn: &mut AsyncPgConnection, d: &SourceDraft) -> QueryResult<Source> {
-    diesel::insert_into(sources::table)
-        .values(NewSource {
-            id: Uuid::new_v4(),
-            name: &d.name,
-            source_type: d.source_type,
-            affiliation: d.affiliation.as_deref(),
-            description: d.description.as_deref(),
-        })
-        .returning(Source::as_returning())
-        .get_result(conn)
-        .await
-}
-
-pub async fn update(
+pub async fn create(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
     d: &SourceDraft,
+    actor: Actor,
 ) -> QueryResult<Source> {
-    diesel::update(sources::table.find(id))
-        .set((
-            SourceChanges {
+    conn.transaction(async move |conn| {
+        let source = diesel::insert_into(sources::table)
+            .values(NewSource {
+                id: Uuid::new_v4(),
                 name: &d.name,
                 source_type: d.source_type,
                 affiliation: d.affiliation.as_deref(),
                 description: d.description.as_deref(),
-                updated_at: Utc::now(),
-            },
-            sources::version.eq(sources::version + 1),
-        ))
-        .returning(Source::as_returning())
-        .get_result(conn)
-        .await
+            })
+            .returning(Source::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(
+            conn,
+            Entry::new(actor.id, "create", "source", Some(source.id)).after(&source),
+        )
+        .await?;
+        Ok(source)
+    })
+    .await
+}
+
+/// Edits a source if it is still at `expected_version` (when given).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    d: &SourceDraft,
+    expected_version: Option<i32>,
+    actor: Actor,
+) -> Result<Source, WriteError> {
+    conn.transaction(async move |conn| {
+        let before: Source = sources::table
+            .find(id)
+            .select(Source::as_select())
+            .for_update()
+            .first(conn)
+            .await?;
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(WriteError::Stale {
+                current: before.version,
+            });
+        }
+        let after = diesel::update(sources::table.find(id))
+            .set((
+                SourceChanges {
+                    name: &d.name,
+                    source_type: d.source_type,
+                    affiliation: d.affiliation.as_deref(),
+                    description: d.description.as_deref(),
+                    updated_at: Utc::now(),
+                },
+                sources::version.eq(sources::version + 1),
+            ))
+            .returning(Source::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(
+            conn,
+            Entry::new(actor.id, "update", "source", Some(id))
+                .before(&before)
+                .after(&after),
+        )
+        .await?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Source> {

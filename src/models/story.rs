@@ -1,11 +1,13 @@
 //! Stories: the pieces in which claims appear.
 
+use super::audit::{self, Entry};
+use super::{Actor, WriteError};
 use crate::db::schema::{claims, stories};
 use crate::domain::drafts::StoryDraft;
 use crate::domain::ClaimStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -53,23 +55,65 @@ impl<'a> From<&'a StoryDraft> for StoryValues<'a> {
 /// The unique index behind "one story per URL", for field errors.
 pub const URL_CONSTRAINT: &str = "stories_url_key";
 
-pub async fn create(conn: &mut AsyncPgConnection, d: &StoryDraft) -> QueryResult<Story> {
-    diesel::insert_into(stories::table)
-        .values((stories::id.eq(Uuid::new_v4()), StoryValues::from(d)))
-        .returning(Story::as_returning())
-        .get_result(conn)
-        .await
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    d: &StoryDraft,
+    actor: Actor,
+) -> QueryResult<Story> {
+    conn.transaction(async move |conn| {
+        let story = diesel::insert_into(stories::table)
+            .values((stories::id.eq(Uuid::new_v4()), StoryValues::from(d)))
+            .returning(Story::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(
+            conn,
+            Entry::new(actor.id, "create", "story", Some(story.id)).after(&story),
+        )
+        .await?;
+        Ok(story)
+    })
+    .await
 }
 
-pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, d: &StoryDraft) -> QueryResult<Story> {
-    diesel::update(stories::table.find(id))
-        .set((
-            StoryValues::from(d),
-            stories::version.eq(stories::version + 1),
-        ))
-        .returning(Story::as_returning())
-        .get_result(conn)
-        .await
+/// Edits a story if it is still at `expected_version` (when given).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    d: &StoryDraft,
+    expected_version: Option<i32>,
+    actor: Actor,
+) -> Result<Story, WriteError> {
+    conn.transaction(async move |conn| {
+        let before: Story = stories::table
+            .find(id)
+            .select(Story::as_select())
+            .for_update()
+            .first(conn)
+            .await?;
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(WriteError::Stale {
+                current: before.version,
+            });
+        }
+        let after = diesel::update(stories::table.find(id))
+            .set((
+                StoryValues::from(d),
+                stories::version.eq(stories::version + 1),
+            ))
+            .returning(Story::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(
+            conn,
+            Entry::new(actor.id, "update", "story", Some(id))
+                .before(&before)
+                .after(&after),
+        )
+        .await?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Story> {

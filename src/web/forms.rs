@@ -97,6 +97,7 @@ pub struct SourceForm {
     pub source_type: String,
     pub affiliation: String,
     pub description: String,
+    pub version: String,
 }
 
 impl SourceForm {
@@ -115,7 +116,12 @@ impl SourceForm {
             source_type: s.source_type.as_str().into(),
             affiliation: s.affiliation.clone().unwrap_or_default(),
             description: s.description.clone().unwrap_or_default(),
+            version: s.version.to_string(),
         }
+    }
+
+    pub fn version(&self) -> Option<i32> {
+        self.version.trim().parse().ok()
     }
 }
 
@@ -128,6 +134,7 @@ pub struct StoryForm {
     pub published_at: String,
     pub dateline: String,
     pub notes: String,
+    pub version: String,
 }
 
 impl StoryForm {
@@ -150,7 +157,12 @@ impl StoryForm {
             published_at: view::input_datetime(&s.published_at),
             dateline: s.dateline.clone().unwrap_or_default(),
             notes: s.notes.clone().unwrap_or_default(),
+            version: s.version.to_string(),
         }
+    }
+
+    pub fn version(&self) -> Option<i32> {
+        self.version.trim().parse().ok()
     }
 }
 

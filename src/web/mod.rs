@@ -1,6 +1,7 @@
 //! HTTP layer: thin handlers that parse input, call models/domain and
 //! render a page (`pages`) or JSON (`api`).
 
+pub mod access;
 pub mod api;
 pub mod forms;
 pub mod pages;

@@ -33,6 +33,14 @@ pub fn input_datetime(t: &Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
+/// Shown when an edit was based on a version someone else has replaced.
+pub fn stale_message(current: i32) -> String {
+    format!(
+        "Another editor changed this record while you were working (it is now at version {current}). \
+         Their version is shown; your input is kept in the form — check it and submit again to apply it."
+    )
+}
+
 /// An option in a `<select>`: value, label and whether it is chosen.
 pub struct Choice {
     pub value: String,

@@ -1,4 +1,4 @@
-use crate::helpers::{admin, client, spawn_server, url_for, TestApp, TestDb};
+use crate::helpers::{admin, bearer_client, client, spawn_server, url_for, TestApp, TestDb};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -15,7 +15,18 @@ async fn database_down_gives_503_quickly_and_recovers_when_it_is_back() {
     let missing = format!("{}_later", db.name);
     let url = url_for(&db.url, &missing);
     let (addr, _handle) = spawn_server(&url);
-    let client = client();
+    // A bearer token makes the server ask the database who is calling.
+    let anonymous = client();
+    let client = bearer_client("cd_unknown");
+    assert_eq!(
+        anonymous
+            .get(format!("{addr}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
 
     let started = Instant::now();
     let res = client.get(format!("{addr}/")).send().await.unwrap();
@@ -59,8 +70,19 @@ async fn database_down_gives_503_quickly_and_recovers_when_it_is_back() {
     .await
     .ok();
     drop(conn);
-    let res = client.get(format!("{addr}/healthz")).send().await.unwrap();
+    let res = anonymous
+        .get(format!("{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
+    // Back up: the same unknown token is now simply refused.
+    let res = client
+        .get(format!("{addr}/api/claims"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
     let mut conn = admin().await;
     diesel_async::RunQueryDsl::execute(
         diesel::sql_query(format!("DROP DATABASE {missing} WITH (FORCE)")),

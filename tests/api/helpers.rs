@@ -2,8 +2,10 @@
 //! template, and its own server on a random loopback port.
 #![allow(dead_code)] // shared by every test module; not each one uses all of it
 
+use claimdesk::config::AuthArgs;
 use claimdesk::db::embedded::EmbeddedPostgres;
 use claimdesk::db::{run_migrations, PoolSettings};
+use claimdesk::domain::Role;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::net::TcpListener;
 use std::time::Duration;
@@ -190,7 +192,9 @@ impl Drop for TestDb {
 /// A running app on its own database.
 pub struct TestApp {
     pub addr: String,
+    /// Signed in as [`TestApp::user`] (an editor) with a bearer token.
     pub client: reqwest::Client,
+    pub user: TestUser,
     pub db: TestDb,
     handle: actix_web::dev::ServerHandle,
 }
@@ -205,14 +209,20 @@ pub fn pool_settings() -> PoolSettings {
 
 /// Starts the real server on a random port against `url`.
 pub fn spawn_server(url: &str) -> (String, actix_web::dev::ServerHandle) {
+    spawn_server_with(url, AuthArgs::default())
+}
+
+/// Starts the real server with the given session and throttling rules.
+pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::ServerHandle) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
-    let server = claimdesk::startup::run(listener, url, &pool_settings(), 1).unwrap();
+    let server = claimdesk::startup::run(listener, url, &pool_settings(), 1, auth).unwrap();
     let handle = server.handle();
     tokio::spawn(server);
     (addr, handle)
 }
 
+/// A plain client: no credentials, no redirects followed, no cookies.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -221,16 +231,118 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A client that sends `Authorization: Bearer <token>` on every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A client with a cookie jar, for sessions.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// A user created straight in the database, with an API token.
+pub struct TestUser {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// Creates a user with `role` (password [`TEST_PASSWORD`]) and an API token.
+pub async fn create_user(db: &TestDb, role: Role, name: &str) -> TestUser {
+    let mut conn = db.conn().await;
+    let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
+    let hash = password_hash().await;
+    let user = claimdesk::models::user::create(&mut conn, &email, name, role, &hash)
+        .await
+        .unwrap();
+    let (_, token) = claimdesk::models::session::create_token(&mut conn, user.id, "tests")
+        .await
+        .unwrap();
+    TestUser {
+        id: user.id,
+        email,
+        password: TEST_PASSWORD.into(),
+        token,
+    }
+}
+
+/// One real Argon2id hash of [`TEST_PASSWORD`] per test process.
+async fn password_hash() -> String {
+    static HASH: OnceCell<String> = OnceCell::const_new();
+    HASH.get_or_init(|| async {
+        claimdesk::auth::password::hash(TEST_PASSWORD.into())
+            .await
+            .unwrap()
+    })
+    .await
+    .clone()
+}
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a csrf_token field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(AuthArgs::default()).await
+    }
+
+    pub async fn spawn_with(auth: AuthArgs) -> TestApp {
         let db = TestDb::new().await;
-        let (addr, handle) = spawn_server(&db.url);
+        let user = create_user(&db, Role::Editor, "Test Editor").await;
+        let (addr, handle) = spawn_server_with(&db.url, auth);
         TestApp {
             addr,
-            client: client(),
+            client: bearer_client(&user.token),
+            user,
             db,
             handle,
         }
+    }
+
+    /// Another account on this app's database.
+    pub async fn new_user(&self, role: Role, name: &str) -> TestUser {
+        create_user(&self.db, role, name).await
+    }
+
+    /// Signs in through the login form; returns the cookie client and the CSRF token.
+    pub async fn login(&self, email: &str, password: &str) -> (reqwest::Client, String) {
+        let c = cookie_client();
+        let res = c
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "login as {email}");
+        let html = c
+            .get(self.url("/profile"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        (c, csrf_in(&html))
     }
 
     /// Spawns on a database with the demo seeds loaded.
@@ -332,4 +444,138 @@ impl Drop for TestApp {
         // is sent at once; awaiting it here would block the runtime it runs on.
         drop(self.handle.stop(false));
     }
+}
+
+impl TestDb {
+    /// A fresh database with no migrations applied (created from the
+    /// server's default template), dropped when the test ends.
+    pub async fn blank() -> TestDb {
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = admin().await;
+        exec(&mut conn, &format!("CREATE DATABASE {name}")).await;
+        TestDb {
+            url: url_for(&server().await.admin_url, &name),
+            name,
+        }
+    }
+}
+
+impl TestApp {
+    /// GET a page and return its status and body.
+    pub async fn page(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// GET a page that must answer 200 and return its body.
+    pub async fn html(&self, path: &str) -> String {
+        let (status, body) = self.page(path).await;
+        assert_eq!(status, 200, "GET {path}");
+        body
+    }
+
+    /// POST a raw body with the given content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Changes a claim's status through the API and returns the response.
+    pub async fn set_status(&self, id: &str, status: &str, reason: &str) -> reqwest::Response {
+        self.post_json(
+            &format!("/api/claims/{id}/status"),
+            &serde_json::json!({ "status": status, "reason": reason }),
+        )
+        .await
+    }
+
+    /// Every claim the API lists (following cursors), newest first.
+    pub async fn all_claims(&self, query: &str) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        let mut path = format!("/api/claims?limit=200&{query}");
+        loop {
+            let page = self.get_json(&path).await;
+            out.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => path = format!("/api/claims?limit=200&{query}&after={c}"),
+                None => return out,
+            }
+        }
+    }
+}
+
+/// Location header of a redirect.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Undoes HTML escaping of text content and attribute values.
+pub fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+        .replace("&amp;", "&")
+}
+
+/// The raw (still escaped) content of the `<textarea id="{id}">`.
+pub fn textarea<'a>(html: &'a str, id: &str) -> &'a str {
+    let open = format!("<textarea id=\"{id}\"");
+    let start = html
+        .find(&open)
+        .unwrap_or_else(|| panic!("no textarea #{id}"));
+    let rest = &html[start..];
+    let body = &rest[rest.find('>').unwrap() + 1..];
+    &body[..body.find("</textarea>").unwrap()]
+}
+
+/// The raw (still escaped) `value` attribute of the `<input id="{id}">`.
+pub fn input_value<'a>(html: &'a str, id: &str) -> &'a str {
+    let open = format!("<input id=\"{id}\"");
+    let start = html.find(&open).unwrap_or_else(|| panic!("no input #{id}"));
+    let tag = &html[start..];
+    let tag = &tag[..tag.find('>').unwrap()];
+    let v = &tag[tag
+        .find("value=\"")
+        .unwrap_or_else(|| panic!("#{id} has no value"))
+        + 7..];
+    &v[..v.find('"').unwrap()]
+}
+
+/// The message shown next to a field (`<p class="field-error" id="{field}-error">`).
+pub fn field_error<'a>(html: &'a str, field: &str) -> Option<&'a str> {
+    let open = format!("id=\"{field}-error\">");
+    let start = html.find(&open)? + open.len();
+    let rest = &html[start..];
+    Some(&rest[..rest.find("</p>")?])
+}
+
+/// An RFC 3339 timestamp in UTC written with a trailing `Z`.
+pub fn assert_utc_timestamp(v: &serde_json::Value, what: &str) {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("{what} is not a string: {v}"));
+    assert!(s.ends_with('Z'), "{what} does not end in Z: {s}");
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("{what} is not RFC 3339 ({e}): {s}"));
 }

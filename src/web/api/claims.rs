@@ -1,15 +1,17 @@
 //! `/api/claims`: list (board filters, keyset cursor), get, create, replace,
 //! and status changes.
 
-use super::parse_id;
+use super::{parse_id, Precondition};
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, FiguresInput, SourceInput, StatusChangeInput};
 use crate::domain::Figure;
 use crate::error::{ApiError, ApiResult};
 use crate::models::claim::{self, ClaimRow};
+use crate::models::Actor;
+use crate::web::access::CurrentUser;
 use crate::web::conn;
 use crate::web::forms::ClaimQuery;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -108,25 +110,41 @@ impl ClaimJson {
     }
 }
 
-async fn create(pool: web::Data<DbPool>, body: web::Json<ClaimJson>) -> ApiResult<HttpResponse> {
+async fn create(
+    pool: web::Data<DbPool>,
+    body: web::Json<ClaimJson>,
+    me: CurrentUser,
+) -> ApiResult<HttpResponse> {
     let draft = body.draft()?;
     let created = {
         let mut c = conn(&pool).await?;
-        claim::create(&mut c, &draft).await?
+        claim::create(&mut c, &draft, Actor::user(me.id, me.role)).await?
     };
     detail_response(&pool, created.id, actix_web::http::StatusCode::CREATED).await
 }
 
 async fn replace(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: web::Json<ClaimJson>,
+    me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
+    let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     {
         let mut c = conn(&pool).await?;
-        claim::update(&mut c, id, &draft, body.version).await?;
+        claim::find(&mut c, id).await?;
+        claim::update(
+            &mut c,
+            id,
+            &draft,
+            Some(pre.version),
+            Actor::user(me.id, me.role),
+        )
+        .await
+        .map_err(|e| pre.stale(e))?;
     }
     detail_response(&pool, id, actix_web::http::StatusCode::OK).await
 }
@@ -141,11 +159,14 @@ pub struct StatusJson {
 }
 
 async fn change_status(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: web::Json<StatusJson>,
+    me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
+    let pre = Precondition::from(&req, body.version)?;
     let input = StatusChangeInput {
         status: body.status.clone(),
         reason: body.reason.clone(),
@@ -153,7 +174,16 @@ async fn change_status(
     };
     {
         let mut c = conn(&pool).await?;
-        claim::change_status(&mut c, id, &input, body.version).await?;
+        claim::find(&mut c, id).await?;
+        claim::change_status(
+            &mut c,
+            id,
+            &input,
+            Some(pre.version),
+            Actor::user(me.id, me.role),
+        )
+        .await
+        .map_err(|e| pre.stale(e))?;
     }
     detail_response(&pool, id, actix_web::http::StatusCode::OK).await
 }

@@ -1,12 +1,14 @@
 //! `/api/sources`: list, get (with status counts), create, replace.
 
-use super::{parse_id, status_counts, StatusCount};
+use super::{parse_id, status_counts, Precondition, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{SourceDraft, SourceInput};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::source::{self, Source};
+use crate::models::Actor;
+use crate::web::access::CurrentUser;
 use crate::web::conn;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -61,6 +63,7 @@ pub struct SourceJson {
     pub source_type: String,
     pub affiliation: Option<String>,
     pub description: Option<String>,
+    pub version: Option<i32>,
 }
 
 impl SourceJson {
@@ -84,26 +87,46 @@ fn name_taken(e: diesel::result::Error) -> ApiError {
     ))
 }
 
-async fn create(pool: web::Data<DbPool>, body: web::Json<SourceJson>) -> ApiResult<HttpResponse> {
+async fn create(
+    pool: web::Data<DbPool>,
+    body: web::Json<SourceJson>,
+    me: CurrentUser,
+) -> ApiResult<HttpResponse> {
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
-    let s = source::create(&mut c, &draft).await.map_err(name_taken)?;
+    let s = source::create(&mut c, &draft, Actor::user(me.id, me.role))
+        .await
+        .map_err(name_taken)?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/sources/{}", s.id)))
         .json(s))
 }
 
 async fn replace(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: web::Json<SourceJson>,
+    me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
+    let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
     source::find(&mut c, id).await?;
-    let s = source::update(&mut c, id, &draft)
-        .await
-        .map_err(name_taken)?;
-    Ok(HttpResponse::Ok().json(s))
+    let s = source::update(
+        &mut c,
+        id,
+        &draft,
+        Some(pre.version),
+        Actor::user(me.id, me.role),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::models::WriteError::Db(e) => name_taken(e),
+        other => pre.stale(other),
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", s.version)))
+        .json(s))
 }

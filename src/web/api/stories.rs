@@ -1,12 +1,14 @@
 //! `/api/stories`: list, get (with status counts), create, replace.
 
-use super::{parse_id, status_counts, StatusCount};
+use super::{parse_id, status_counts, Precondition, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{StoryDraft, StoryInput};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::story::{self, Story};
+use crate::models::Actor;
+use crate::web::access::CurrentUser;
 use crate::web::conn;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -60,6 +62,7 @@ pub struct StoryJson {
     pub published_at: Option<String>,
     pub dateline: Option<String>,
     pub notes: Option<String>,
+    pub version: Option<i32>,
 }
 
 impl StoryJson {
@@ -85,24 +88,46 @@ fn url_taken(e: diesel::result::Error) -> ApiError {
     ))
 }
 
-async fn create(pool: web::Data<DbPool>, body: web::Json<StoryJson>) -> ApiResult<HttpResponse> {
+async fn create(
+    pool: web::Data<DbPool>,
+    body: web::Json<StoryJson>,
+    me: CurrentUser,
+) -> ApiResult<HttpResponse> {
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
-    let s = story::create(&mut c, &draft).await.map_err(url_taken)?;
+    let s = story::create(&mut c, &draft, Actor::user(me.id, me.role))
+        .await
+        .map_err(url_taken)?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/stories/{}", s.id)))
         .json(s))
 }
 
 async fn replace(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: web::Json<StoryJson>,
+    me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
+    let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
     story::find(&mut c, id).await?;
-    let s = story::update(&mut c, id, &draft).await.map_err(url_taken)?;
-    Ok(HttpResponse::Ok().json(s))
+    let s = story::update(
+        &mut c,
+        id,
+        &draft,
+        Some(pre.version),
+        Actor::user(me.id, me.role),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::models::WriteError::Db(e) => url_taken(e),
+        other => pre.stale(other),
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", s.version)))
+        .json(s))
 }

@@ -7,7 +7,8 @@ use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
-use crate::models::WriteError;
+use crate::models::{Actor, WriteError};
+use crate::web::access::CurrentUser;
 use crate::web::forms::{ClaimForm, ClaimQuery, StatusForm};
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, render, see_other};
@@ -29,6 +30,7 @@ pub const BOARD_PAGE: i64 = 50;
 #[derive(Template)]
 #[template(path = "claims/board.html")]
 pub struct BoardPage {
+    pub me: Option<CurrentUser>,
     pub rows: Vec<ClaimRow>,
     pub q: ClaimQuery,
     pub statuses: Vec<Choice>,
@@ -38,7 +40,11 @@ pub struct BoardPage {
     pub next_url: Option<String>,
 }
 
-async fn board(pool: web::Data<DbPool>, q: web::Query<ClaimQuery>) -> AppResult<HttpResponse> {
+async fn board(
+    pool: web::Data<DbPool>,
+    q: web::Query<ClaimQuery>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let filter = q.to_filter()?;
     let mut c = conn(&pool).await?;
@@ -46,6 +52,7 @@ async fn board(pool: web::Data<DbPool>, q: web::Query<ClaimQuery>) -> AppResult<
     let sources = source::list(&mut c).await?;
     let stories = story::list_with_counts(&mut c).await?;
     ok(&BoardPage {
+        me: Some(me),
         rows: page.rows,
         statuses: view::status_choices(&q.status),
         types: view::type_choices(&q.source_type),
@@ -59,6 +66,7 @@ async fn board(pool: web::Data<DbPool>, q: web::Query<ClaimQuery>) -> AppResult<
 #[derive(Template)]
 #[template(path = "claims/show.html")]
 pub struct ClaimPage {
+    pub me: Option<CurrentUser>,
     pub d: ClaimDetail,
     pub form: StatusForm,
     pub errors: FieldErrors,
@@ -68,13 +76,25 @@ pub struct ClaimPage {
 }
 
 impl ClaimPage {
-    fn new(d: ClaimDetail) -> Self {
+    fn new(d: ClaimDetail, me: CurrentUser) -> Self {
         let form = StatusForm {
             version: d.claim.version.to_string(),
             ..Default::default()
         };
+        // Only offer moves this editor's role may make.
+        let next = d
+            .claim
+            .status
+            .next_statuses()
+            .into_iter()
+            .filter(|to| {
+                crate::domain::status::transition(d.claim.status, *to, "-")
+                    .is_ok_and(|t| me.role.may_transition(t.kind))
+            })
+            .collect();
         ClaimPage {
-            next: d.claim.status.next_statuses(),
+            me: Some(me),
+            next,
             d,
             form,
             errors: FieldErrors::new(),
@@ -98,10 +118,11 @@ async fn show(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     q: web::Query<ShowQuery>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut c = conn(&pool).await?;
-    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?);
+    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me);
     page.saved = q.saved.is_some();
     ok(&page)
 }
@@ -110,24 +131,26 @@ async fn change_status(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     form: web::Form<StatusForm>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
-    let result = claim::change_status(&mut c, id, &form.to_input(), form.version()).await;
+    let actor = Actor::user(me.id, me.role);
+    let result = claim::change_status(&mut c, id, &form.to_input(), form.version(), actor).await;
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status#history"))),
         Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
         Err(WriteError::Stale { current }) => (
             StatusCode::CONFLICT,
             FieldErrors::new(),
-            Some(stale_message(current)),
+            Some(view::stale_message(current)),
         ),
-        Err(WriteError::Db(e)) => return Err(e.into()),
+        Err(e @ (WriteError::Db(_) | WriteError::Forbidden(_))) => return Err(e.into()),
     };
     // Re-render with the editor's input kept, against the claim as it is now.
     let d = claim::find_detail(&mut c, id).await?;
-    let mut page = ClaimPage::new(d);
+    let mut page = ClaimPage::new(d, me);
     let version = page.form.version.clone();
     page.form = StatusForm { version, ..form };
     page.errors = errors;
@@ -135,16 +158,10 @@ async fn change_status(
     render(status, &page)
 }
 
-fn stale_message(current: i32) -> String {
-    format!(
-        "Another editor changed this claim while you were working (it is now at version {current}). \
-         Their change is shown below; your input is kept — check it and submit again."
-    )
-}
-
 #[derive(Template)]
 #[template(path = "claims/edit.html")]
 pub struct ClaimEditPage {
+    pub me: Option<CurrentUser>,
     pub d: ClaimDetail,
     pub form: ClaimForm,
     pub errors: FieldErrors,
@@ -154,11 +171,17 @@ pub struct ClaimEditPage {
     pub conflict: Option<String>,
 }
 
-async fn edit_page(pool: &DbPool, id: Uuid, form: Option<ClaimForm>) -> AppResult<ClaimEditPage> {
+async fn edit_page(
+    pool: &DbPool,
+    id: Uuid,
+    form: Option<ClaimForm>,
+    me: CurrentUser,
+) -> AppResult<ClaimEditPage> {
     let mut c = conn(pool).await?;
     let d = claim::find_detail(&mut c, id).await?;
     let form = form.unwrap_or_else(|| ClaimForm::from_detail(&d));
     Ok(ClaimEditPage {
+        me: Some(me),
         types: view::type_choices(&form.new_source_type),
         sources: source::list(&mut c).await?,
         stories: story::list_with_counts(&mut c).await?,
@@ -169,21 +192,27 @@ async fn edit_page(pool: &DbPool, id: Uuid, form: Option<ClaimForm>) -> AppResul
     })
 }
 
-async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
-    ok(&edit_page(&pool, parse_id(&id)?, None).await?)
+async fn edit_form(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
+    ok(&edit_page(&pool, parse_id(&id)?, None, me).await?)
 }
 
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     form: web::Form<ClaimForm>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
+    let actor = Actor::user(me.id, me.role);
     let result = match ClaimDraft::parse(&form.to_input()) {
         Ok(draft) => {
             let mut c = conn(&pool).await?;
-            claim::update(&mut c, id, &draft, form.version()).await
+            claim::update(&mut c, id, &draft, form.version(), actor).await
         }
         Err(e) => Err(WriteError::Invalid(e)),
     };
@@ -193,11 +222,11 @@ async fn update(
         Err(WriteError::Stale { current }) => (
             StatusCode::CONFLICT,
             FieldErrors::new(),
-            Some(stale_message(current)),
+            Some(view::stale_message(current)),
         ),
-        Err(WriteError::Db(e)) => return Err(e.into()),
+        Err(e @ (WriteError::Db(_) | WriteError::Forbidden(_))) => return Err(e.into()),
     };
-    let mut page = edit_page(&pool, id, Some(form)).await?;
+    let mut page = edit_page(&pool, id, Some(form), me).await?;
     if conflict.is_some() {
         // Let the resubmission go through against the current version.
         page.form.version = page.d.claim.version.to_string();

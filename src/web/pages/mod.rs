@@ -1,14 +1,20 @@
 //! Server-rendered pages, one file per resource.
 
+pub mod admin;
+pub mod auth;
 pub mod claims;
 pub mod health;
+pub mod profile;
 pub mod sources;
 pub mod stories;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(claims::configure)
+    cfg.configure(auth::configure)
+        .configure(profile::configure)
+        .configure(admin::configure)
+        .configure(claims::configure)
         .configure(stories::configure)
         .configure(sources::configure)
         .default_service(web::to(not_found));

@@ -6,6 +6,8 @@ use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
 use crate::models::source::{self, Source};
+use crate::models::{Actor, WriteError};
+use crate::web::access::CurrentUser;
 use crate::web::forms::SourceForm;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, render, see_other};
@@ -26,38 +28,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "sources/list.html")]
 pub struct SourcesPage {
+    pub me: Option<CurrentUser>,
     pub rows: Vec<(Source, i64)>,
 }
 
-async fn list(pool: web::Data<DbPool>) -> AppResult<HttpResponse> {
+async fn list(pool: web::Data<DbPool>, me: CurrentUser) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
-    ok(&SourcesPage {
-        rows: source::list_with_counts(&mut c).await?,
-    })
+    let rows = source::list_with_counts(&mut c).await?;
+    ok(&SourcesPage { me: Some(me), rows })
 }
 
 #[derive(Template)]
 #[template(path = "sources/form.html")]
 pub struct SourceFormPage {
+    pub me: Option<CurrentUser>,
     pub form: SourceForm,
     pub errors: FieldErrors,
     pub types: Vec<Choice>,
     pub editing: Option<Source>,
+    pub conflict: Option<String>,
 }
 
 impl SourceFormPage {
-    fn new(form: SourceForm, errors: FieldErrors, editing: Option<Source>) -> Self {
+    fn new(
+        me: CurrentUser,
+        form: SourceForm,
+        errors: FieldErrors,
+        editing: Option<Source>,
+    ) -> Self {
         SourceFormPage {
+            me: Some(me),
             types: view::type_choices(&form.source_type),
             form,
             errors,
             editing,
+            conflict: None,
         }
     }
 }
 
-async fn new_form() -> AppResult<HttpResponse> {
+async fn new_form(me: CurrentUser) -> AppResult<HttpResponse> {
     ok(&SourceFormPage::new(
+        me,
         SourceForm::default(),
         FieldErrors::new(),
         None,
@@ -73,12 +85,19 @@ fn source_error(e: diesel::result::Error) -> AppError {
     )
 }
 
-async fn create(pool: web::Data<DbPool>, form: web::Form<SourceForm>) -> AppResult<HttpResponse> {
+async fn create(
+    pool: web::Data<DbPool>,
+    form: web::Form<SourceForm>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner();
+    let actor = Actor::user(me.id, me.role);
     let result = match SourceDraft::parse(&form.to_input(), "") {
         Ok(d) => {
             let mut c = conn(&pool).await?;
-            source::create(&mut c, &d).await.map_err(source_error)
+            source::create(&mut c, &d, actor)
+                .await
+                .map_err(source_error)
         }
         Err(e) => Err(AppError::Validation(e)),
     };
@@ -86,7 +105,7 @@ async fn create(pool: web::Data<DbPool>, form: web::Form<SourceForm>) -> AppResu
         Ok(s) => Ok(see_other(&format!("/sources/{}", s.id))),
         Err(AppError::Validation(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &SourceFormPage::new(form, errors, None),
+            &SourceFormPage::new(me, form, errors, None),
         ),
         Err(e) => Err(e),
     }
@@ -96,10 +115,15 @@ fn parse_id(raw: &str) -> AppResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
-async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
+async fn edit_form(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let s = source::find(&mut c, parse_id(&id)?).await?;
     ok(&SourceFormPage::new(
+        me,
         SourceForm::from_source(&s),
         FieldErrors::new(),
         Some(s),
@@ -110,28 +134,46 @@ async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     form: web::Form<SourceForm>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let form = form.into_inner();
+    let mut form = form.into_inner();
+    let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    let existing = source::find(&mut c, id).await?;
+    source::find(&mut c, id).await?;
     let result = match SourceDraft::parse(&form.to_input(), "") {
-        Ok(d) => source::update(&mut c, id, &d).await.map_err(source_error),
-        Err(e) => Err(AppError::Validation(e)),
+        Ok(d) => source::update(&mut c, id, &d, form.version(), actor).await,
+        Err(e) => Err(WriteError::Invalid(e)),
     };
-    match result {
-        Ok(_) => Ok(see_other(&format!("/sources/{id}"))),
-        Err(AppError::Validation(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SourceFormPage::new(form, errors, Some(existing)),
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Ok(see_other(&format!("/sources/{id}"))),
+        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+        Err(WriteError::Stale { current }) => (
+            StatusCode::CONFLICT,
+            FieldErrors::new(),
+            Some(view::stale_message(current)),
         ),
-        Err(e) => Err(e),
+        Err(WriteError::Db(e)) => match source_error(e) {
+            AppError::Validation(e) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+            other => return Err(other),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    let current = source::find(&mut c, id).await?;
+    if conflict.is_some() {
+        form.version = current.version.to_string();
     }
+    let page = SourceFormPage {
+        conflict,
+        ..SourceFormPage::new(me, form, errors, Some(current))
+    };
+    render(status, &page)
 }
 
 #[derive(Template)]
 #[template(path = "sources/show.html")]
 pub struct SourcePage {
+    pub me: Option<CurrentUser>,
     pub source: Source,
     pub counts: Vec<(ClaimStatus, i64)>,
     pub total: i64,
@@ -149,6 +191,7 @@ async fn show(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     q: web::Query<ShowQuery>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let after = match q.after.as_str() {
@@ -168,6 +211,7 @@ async fn show(
     let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
     let counts = view::status_summary(&source::status_counts(&mut c, id).await?);
     ok(&SourcePage {
+        me: Some(me),
         total: counts.iter().map(|(_, n)| n).sum(),
         counts,
         next_url: page

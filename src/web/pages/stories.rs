@@ -8,7 +8,8 @@ use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
-use crate::models::WriteError;
+use crate::models::{Actor, WriteError};
+use crate::web::access::CurrentUser;
 use crate::web::forms::{ClaimForm, StoryForm};
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, render, see_other};
@@ -30,30 +31,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "stories/list.html")]
 pub struct StoriesPage {
+    pub me: Option<CurrentUser>,
     pub rows: Vec<(Story, i64)>,
 }
 
-async fn list(pool: web::Data<DbPool>) -> AppResult<HttpResponse> {
+async fn list(pool: web::Data<DbPool>, me: CurrentUser) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
-    ok(&StoriesPage {
-        rows: story::list_with_counts(&mut c).await?,
-    })
+    let rows = story::list_with_counts(&mut c).await?;
+    ok(&StoriesPage { me: Some(me), rows })
 }
 
 #[derive(Template)]
 #[template(path = "stories/form.html")]
 pub struct StoryFormPage {
+    pub me: Option<CurrentUser>,
     pub form: StoryForm,
     pub errors: FieldErrors,
     pub editing: Option<Story>,
+    pub conflict: Option<String>,
 }
 
-async fn new_form() -> AppResult<HttpResponse> {
-    ok(&StoryFormPage {
-        form: StoryForm::default(),
-        errors: FieldErrors::new(),
-        editing: None,
-    })
+impl StoryFormPage {
+    fn new(me: CurrentUser, form: StoryForm, editing: Option<Story>) -> Self {
+        StoryFormPage {
+            me: Some(me),
+            form,
+            errors: FieldErrors::new(),
+            editing,
+            conflict: None,
+        }
+    }
+}
+
+async fn new_form(me: CurrentUser) -> AppResult<HttpResponse> {
+    ok(&StoryFormPage::new(me, StoryForm::default(), None))
 }
 
 fn story_error(e: diesel::result::Error) -> AppError {
@@ -65,25 +76,29 @@ fn story_error(e: diesel::result::Error) -> AppError {
     )
 }
 
-async fn create(pool: web::Data<DbPool>, form: web::Form<StoryForm>) -> AppResult<HttpResponse> {
+async fn create(
+    pool: web::Data<DbPool>,
+    form: web::Form<StoryForm>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner();
+    let actor = Actor::user(me.id, me.role);
     let result = match StoryDraft::parse(&form.to_input()) {
         Ok(d) => {
             let mut c = conn(&pool).await?;
-            story::create(&mut c, &d).await.map_err(story_error)
+            story::create(&mut c, &d, actor).await.map_err(story_error)
         }
         Err(e) => Err(AppError::Validation(e)),
     };
     match result {
         Ok(s) => Ok(see_other(&format!("/stories/{}", s.id))),
-        Err(AppError::Validation(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &StoryFormPage {
-                form,
+        Err(AppError::Validation(errors)) => {
+            let page = StoryFormPage {
                 errors,
-                editing: None,
-            },
-        ),
+                ..StoryFormPage::new(me, form, None)
+            };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
         Err(e) => Err(e),
     }
 }
@@ -92,46 +107,58 @@ fn parse_id(raw: &str) -> AppResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
-async fn edit_form(pool: web::Data<DbPool>, id: web::Path<String>) -> AppResult<HttpResponse> {
+async fn edit_form(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let s = story::find(&mut c, parse_id(&id)?).await?;
-    ok(&StoryFormPage {
-        form: StoryForm::from_story(&s),
-        errors: FieldErrors::new(),
-        editing: Some(s),
-    })
+    ok(&StoryFormPage::new(me, StoryForm::from_story(&s), Some(s)))
 }
 
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     form: web::Form<StoryForm>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let form = form.into_inner();
+    let mut form = form.into_inner();
+    let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    let existing = story::find(&mut c, id).await?;
+    story::find(&mut c, id).await?;
     let result = match StoryDraft::parse(&form.to_input()) {
-        Ok(d) => story::update(&mut c, id, &d).await.map_err(story_error),
-        Err(e) => Err(AppError::Validation(e)),
+        Ok(d) => story::update(&mut c, id, &d, form.version(), actor).await,
+        Err(e) => Err(WriteError::Invalid(e)),
     };
-    match result {
-        Ok(_) => Ok(see_other(&format!("/stories/{id}"))),
-        Err(AppError::Validation(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &StoryFormPage {
-                form,
-                errors,
-                editing: Some(existing),
-            },
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Ok(see_other(&format!("/stories/{id}"))),
+        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+        Err(WriteError::Stale { current }) => (
+            StatusCode::CONFLICT,
+            FieldErrors::new(),
+            Some(view::stale_message(current)),
         ),
-        Err(e) => Err(e),
+        Err(WriteError::Db(e)) => return Err(story_error(e)),
+        Err(e) => return Err(e.into()),
+    };
+    let current = story::find(&mut c, id).await?;
+    if conflict.is_some() {
+        form.version = current.version.to_string();
     }
+    let page = StoryFormPage {
+        errors,
+        conflict,
+        ..StoryFormPage::new(me, form, Some(current))
+    };
+    render(status, &page)
 }
 
 #[derive(Template)]
 #[template(path = "stories/show.html")]
 pub struct StoryPage {
+    pub me: Option<CurrentUser>,
     pub story: Story,
     pub counts: Vec<(ClaimStatus, i64)>,
     pub rows: Vec<ClaimRow>,
@@ -155,6 +182,7 @@ async fn story_page(
     id: Uuid,
     after: Option<Cursor>,
     form: Option<ClaimForm>,
+    me: CurrentUser,
 ) -> AppResult<StoryPage> {
     let mut c = conn(pool).await?;
     let story = story::find(&mut c, id).await?;
@@ -166,6 +194,7 @@ async fn story_page(
     let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
     let form = form.unwrap_or_else(|| ClaimForm::for_story(id));
     Ok(StoryPage {
+        me: Some(me),
         counts: view::status_summary(&story::status_counts(&mut c, id).await?),
         next_url: page
             .next
@@ -184,6 +213,7 @@ async fn show(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     q: web::Query<ShowQuery>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let after = match q.after.as_str() {
         "" => None,
@@ -192,7 +222,7 @@ async fn show(
                 .ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?,
         ),
     };
-    let mut page = story_page(&pool, parse_id(&id)?, after, None).await?;
+    let mut page = story_page(&pool, parse_id(&id)?, after, None, me).await?;
     page.added = Uuid::parse_str(&q.added).ok();
     ok(&page)
 }
@@ -201,6 +231,7 @@ async fn add_claim(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     form: web::Form<ClaimForm>,
+    me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     // The story comes from the URL, never from a hidden field that could disagree.
@@ -208,10 +239,11 @@ async fn add_claim(
         story_id: id.to_string(),
         ..form.into_inner()
     };
+    let actor = Actor::user(me.id, me.role);
     let result = match ClaimDraft::parse(&form.to_input()) {
         Ok(d) => {
             let mut c = conn(&pool).await?;
-            claim::create(&mut c, &d).await
+            claim::create(&mut c, &d, actor).await
         }
         Err(e) => Err(WriteError::Invalid(e)),
     };
@@ -221,7 +253,7 @@ async fn add_claim(
             created.id
         ))),
         Err(WriteError::Invalid(errors)) => {
-            let mut page = story_page(&pool, id, None, Some(form)).await?;
+            let mut page = story_page(&pool, id, None, Some(form), me).await?;
             page.errors = errors;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

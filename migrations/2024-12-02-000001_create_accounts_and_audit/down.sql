@@ -1,0 +1,10 @@
+ALTER TABLE claim_history DROP CONSTRAINT claim_history_actor_fkey;
+DROP TRIGGER audit_log_no_truncate ON audit_log;
+DROP TRIGGER audit_log_no_update_delete ON audit_log;
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_refuse_change();
+DROP TABLE login_failures;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TYPE user_role;

@@ -1,0 +1,154 @@
+//! A user's own page: password change and personal API tokens.
+
+use super::auth::reopen;
+use crate::auth::password;
+use crate::config::AuthArgs;
+use crate::db::DbPool;
+use crate::domain::{self, FieldErrors};
+use crate::error::{AppError, AppResult};
+use crate::models::audit::{self, Entry};
+use crate::models::session::{self, ApiToken};
+use crate::models::{user, Actor};
+use crate::web::access::CurrentUser;
+use crate::web::{conn, ok, render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/profile", web::get().to(show))
+        .route("/profile/password", web::post().to(change_password))
+        .route("/profile/tokens", web::post().to(create_token))
+        .route("/profile/tokens/{id}/revoke", web::post().to(revoke_token));
+}
+
+#[derive(Template)]
+#[template(path = "auth/profile.html")]
+pub struct ProfilePage {
+    pub me: Option<CurrentUser>,
+    pub tokens: Vec<ApiToken>,
+    /// Shown once, right after creation.
+    pub new_token: Option<String>,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+}
+
+async fn page(pool: &DbPool, me: CurrentUser) -> AppResult<ProfilePage> {
+    let mut c = conn(pool).await?;
+    let tokens = session::tokens_for(&mut c, me.id).await?;
+    Ok(ProfilePage {
+        me: Some(me),
+        tokens,
+        new_token: None,
+        errors: FieldErrors::new(),
+        notice: None,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Saved {
+    saved: String,
+}
+
+async fn show(
+    pool: web::Data<DbPool>,
+    me: CurrentUser,
+    q: web::Query<Saved>,
+) -> AppResult<HttpResponse> {
+    let mut p = page(&pool, me).await?;
+    if q.saved == "password" {
+        p.notice = Some("Password changed. Your other sessions were signed out.".into());
+    }
+    ok(&p)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    pool: web::Data<DbPool>,
+    auth: web::Data<AuthArgs>,
+    me: CurrentUser,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let mut c = conn(&pool).await?;
+    let stored = user::find(&mut c, me.id).await?.password_hash;
+    let mut errors = FieldErrors::new();
+    if !password::verify(form.current_password.clone(), stored).await? {
+        errors.add("current_password", "That is not your current password.");
+    }
+    if let Err(m) = domain::password::check(&form.new_password) {
+        errors.add("new_password", m);
+    }
+    if !errors.is_empty() {
+        let p = ProfilePage {
+            errors,
+            ..page(&pool, me).await?
+        };
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    }
+    let hash = password::hash(form.new_password.clone()).await?;
+    user::set_password(&mut c, me.id, &hash, Actor::user(me.id, me.role)).await?;
+    let mut res = see_other("/profile?saved=password");
+    reopen(&pool, &auth, me.id, &mut res).await?;
+    Ok(res)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    name: String,
+}
+
+async fn create_token(
+    pool: web::Data<DbPool>,
+    me: CurrentUser,
+    form: web::Form<TokenForm>,
+) -> AppResult<HttpResponse> {
+    let name = match domain::validation::required(&form.name, 100) {
+        Ok(n) => n,
+        Err(m) => {
+            let p = ProfilePage {
+                errors: FieldErrors::single("name", m),
+                ..page(&pool, me).await?
+            };
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
+        }
+    };
+    let mut c = conn(&pool).await?;
+    let (token, secret) = session::create_token(&mut c, me.id, &name).await?;
+    audit::record(
+        &mut c,
+        Entry::new(Some(me.id), "token_create", "api_token", Some(token.id)).after(&token),
+    )
+    .await?;
+    let p = ProfilePage {
+        new_token: Some(secret),
+        ..page(&pool, me).await?
+    };
+    render(StatusCode::CREATED, &p)
+}
+
+async fn revoke_token(
+    pool: web::Data<DbPool>,
+    me: CurrentUser,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let mut c = conn(&pool).await?;
+    let revoked = session::revoke_token(&mut c, me.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &mut c,
+        Entry::new(Some(me.id), "token_revoke", "api_token", Some(id)).after(&revoked),
+    )
+    .await?;
+    Ok(see_other("/profile"))
+}
