@@ -67,12 +67,12 @@ pub struct ServeArgs {
 /// Session and login-throttling rules (OWASP ASVS level 2 defaults).
 #[derive(Debug, Clone, Args)]
 pub struct AuthArgs {
-    /// Minutes of inactivity after which a session ends.
-    #[arg(long, env = "CLAIMDESK_SESSION_IDLE_MINUTES", default_value_t = 30)]
-    pub session_idle_minutes: i64,
-    /// Hours after login when a session ends regardless of activity.
-    #[arg(long, env = "CLAIMDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
-    pub session_absolute_hours: i64,
+    /// Seconds of inactivity after which a session ends (default 30 min).
+    #[arg(long, env = "CLAIMDESK_SESSION_IDLE_SECONDS", default_value_t = 30 * 60)]
+    pub session_idle_seconds: i64,
+    /// Seconds after login when a session ends regardless of activity (default 12 h).
+    #[arg(long, env = "CLAIMDESK_SESSION_ABSOLUTE_SECONDS", default_value_t = 12 * 3600)]
+    pub session_absolute_seconds: i64,
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     #[arg(long, env = "CLAIMDESK_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
@@ -84,8 +84,8 @@ pub struct AuthArgs {
 impl Default for AuthArgs {
     fn default() -> Self {
         AuthArgs {
-            session_idle_minutes: 30,
-            session_absolute_hours: 12,
+            session_idle_seconds: 30 * 60,
+            session_absolute_seconds: 12 * 3600,
             secure_cookies: false,
             login_limit_per_client: 30,
         }
@@ -95,8 +95,8 @@ impl Default for AuthArgs {
 impl AuthArgs {
     pub fn lifetimes(&self) -> crate::models::session::Lifetimes {
         crate::models::session::Lifetimes {
-            idle: chrono::Duration::minutes(self.session_idle_minutes),
-            absolute: chrono::Duration::hours(self.session_absolute_hours),
+            idle: chrono::Duration::seconds(self.session_idle_seconds),
+            absolute: chrono::Duration::seconds(self.session_absolute_seconds),
         }
     }
 }
