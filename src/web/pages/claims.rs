@@ -139,7 +139,7 @@ async fn change_status(
     let actor = Actor::user(me.id, me.role);
     let result = claim::change_status(&mut c, id, &form.to_input(), form.version(), actor).await;
     let (status, errors, conflict) = match result {
-        Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status#history"))),
+        Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status"))),
         Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
         Err(WriteError::Stale { current }) => (
             StatusCode::CONFLICT,
