@@ -62,6 +62,8 @@ pub struct ServeArgs {
     pub workers: Option<usize>,
     #[command(flatten)]
     pub auth: AuthArgs,
+    #[command(flatten)]
+    pub site: SiteArgs,
 }
 
 /// Session and login-throttling rules (OWASP ASVS level 2 defaults).
@@ -97,6 +99,47 @@ impl AuthArgs {
         crate::models::session::Lifetimes {
             idle: chrono::Duration::seconds(self.session_idle_seconds),
             absolute: chrono::Duration::seconds(self.session_absolute_seconds),
+        }
+    }
+}
+
+/// How published fact-checks name and link the newsroom (ClaimReview).
+#[derive(Debug, Clone, Args)]
+pub struct SiteArgs {
+    /// Public address of this desk; ClaimReview `url` falls back to `<base>/claims/<id>`.
+    #[arg(
+        long,
+        env = "CLAIMDESK_PUBLIC_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_base_url: String,
+    /// The newsroom, as the `author` of published fact-checks.
+    #[arg(long, env = "CLAIMDESK_ORG_NAME", default_value = "claimdesk newsroom")]
+    pub org_name: String,
+    #[arg(
+        long,
+        env = "CLAIMDESK_ORG_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub org_url: String,
+}
+
+impl Default for SiteArgs {
+    fn default() -> Self {
+        SiteArgs {
+            public_base_url: "http://127.0.0.1:8080".into(),
+            org_name: "claimdesk newsroom".into(),
+            org_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl SiteArgs {
+    pub fn publisher(&self) -> crate::export::Publisher {
+        crate::export::Publisher {
+            base_url: self.public_base_url.clone(),
+            org_name: self.org_name.clone(),
+            org_url: self.org_url.clone(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Wiring: tracing, database resolution (configured or embedded), the
 //! actix server with one pool per worker, and the CLI commands.
 
-use crate::config::{AuthArgs, DbArgs, ServeArgs};
+use crate::config::{AuthArgs, DbArgs, ServeArgs, SiteArgs};
 use crate::db::embedded::EmbeddedPostgres;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::{models, seed, web};
@@ -98,14 +98,13 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
     let workers = serve.workers.unwrap_or_else(default_workers);
     tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
     warn_if_no_users(url).await?;
-    run(
-        listener,
-        url,
-        &args.pool_settings(workers),
+    let settings = Settings {
+        pool: args.pool_settings(workers),
         workers,
-        serve.auth.clone(),
-    )?
-    .await?;
+        auth: serve.auth.clone(),
+        site: serve.site.clone(),
+    };
+    run(listener, url, &settings)?.await?;
     Ok(())
 }
 
@@ -129,14 +128,24 @@ fn default_workers() -> usize {
 
 /// Builds the server on `listener`. Each worker gets its own pool: sharing
 /// one across worker threads costs cross-thread wakeups on every checkout.
+/// Everything a running server needs besides its listener and database.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Per-worker pool.
+    pub pool: PoolSettings,
+    pub workers: usize,
+    pub auth: AuthArgs,
+    pub site: SiteArgs,
+}
+
 pub fn run(
     listener: TcpListener,
     url: &str,
-    pool: &PoolSettings,
-    workers: usize,
-    auth: AuthArgs,
+    settings: &Settings,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    let auth = aw::Data::new(auth);
+    let (pool, workers) = (&settings.pool, settings.workers);
+    let auth = aw::Data::new(settings.auth.clone());
+    let publisher = aw::Data::new(settings.site.publisher());
     let pools: Arc<Vec<DbPool>> = Arc::new(
         (0..workers.max(1))
             .map(|_| db::build_pool(url, pool))
@@ -151,6 +160,7 @@ pub fn run(
             .wrap(TracingLogger::default())
             .app_data(aw::Data::new(pool))
             .app_data(auth.clone())
+            .app_data(publisher.clone())
             .configure(web::configure)
     })
     .workers(workers.max(1))

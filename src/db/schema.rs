@@ -60,6 +60,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        review_url -> Nullable<Text>,
     }
 }
 

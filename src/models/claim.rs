@@ -32,6 +32,8 @@ pub struct Claim {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// Where the newsroom published its fact-check of this claim.
+    pub review_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]

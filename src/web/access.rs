@@ -60,6 +60,7 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users/{id}/enable", Admin),
     ("POST", "/admin/users/{id}/password", Admin),
     ("GET", "/admin/audit", Admin),
+    ("GET", "/export", Read),
     ("GET", "/api/claims", Read),
     ("POST", "/api/claims", Contribute),
     ("GET", "/api/claims/{id}", Read),

@@ -216,7 +216,15 @@ pub fn spawn_server(url: &str) -> (String, actix_web::dev::ServerHandle) {
 pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::ServerHandle) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
-    let server = claimdesk::startup::run(listener, url, &pool_settings(), 1, auth).unwrap();
+    let server = {
+        let settings = claimdesk::startup::Settings {
+            pool: pool_settings(),
+            workers: 1,
+            auth,
+            site: claimdesk::config::SiteArgs::default(),
+        };
+        claimdesk::startup::run(listener, url, &settings).unwrap()
+    };
     let handle = server.handle();
     tokio::spawn(server);
     (addr, handle)

@@ -206,11 +206,17 @@ async fn reset_password(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let mut c = conn(&pool).await?;
-    let target = user::find(&mut c, id).await?;
+    // No connection held while hashing or while `page` takes its own.
+    let target = user::find(&mut *conn(&pool).await?, id).await?;
     let secret = one_time_password();
     let hash = password::hash(secret.clone()).await?;
-    user::set_password(&mut c, id, &hash, Actor::user(me.id, me.role)).await?;
+    user::set_password(
+        &mut *conn(&pool).await?,
+        id,
+        &hash,
+        Actor::user(me.id, me.role),
+    )
+    .await?;
     let notice = Some(format!(
         "Password reset for {}; their sessions were signed out.",
         target.name

@@ -100,20 +100,27 @@ async fn login(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let client = client_addr(&req);
-    let mut c = conn(&pool).await?;
     let window = chrono::Duration::minutes(LOCK_WINDOW_MINUTES);
-    let (failures, oldest) = user::client_failures(&mut c, &client, window).await?;
-    if failures >= auth.login_limit_per_client {
-        let wait = oldest
-            .map(|t| (t + window - Utc::now()).num_seconds().max(1))
-            .unwrap_or(60);
-        return Err(AppError::TooManyRequests(
-            "Too many failed logins from your address. Wait a few minutes and try again.".into(),
-            wait as u64,
-        ));
-    }
-    let found = user::find_by_email(&mut c, &form.email).await?;
-    if !check(found.as_ref(), form.password).await? {
+    let found = {
+        let mut c = conn(&pool).await?;
+        let (failures, oldest) = user::client_failures(&mut c, &client, window).await?;
+        if failures >= auth.login_limit_per_client {
+            let wait = oldest
+                .map(|t| (t + window - Utc::now()).num_seconds().max(1))
+                .unwrap_or(60);
+            return Err(AppError::TooManyRequests(
+                "Too many failed logins from your address. Wait a few minutes and try again."
+                    .into(),
+                wait as u64,
+            ));
+        }
+        user::find_by_email(&mut c, &form.email).await?
+    };
+    // No pooled connection is held while the hash is checked: a login storm
+    // waits for hashing permits, not for database connections.
+    let ok = check(found.as_ref(), form.password).await?;
+    let mut c = conn(&pool).await?;
+    if !ok {
         // A locked account's failures do not extend its lock.
         let counted = found
             .as_ref()

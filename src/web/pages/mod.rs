@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod claims;
+pub mod exports;
 pub mod health;
 pub mod profile;
 pub mod sources;
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(profile::configure)
         .configure(admin::configure)
         .configure(claims::configure)
+        .configure(exports::configure)
         .configure(stories::configure)
         .configure(sources::configure)
         .default_service(web::to(not_found));

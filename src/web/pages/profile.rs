@@ -77,8 +77,11 @@ async fn change_password(
     me: CurrentUser,
     form: web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
-    let mut c = conn(&pool).await?;
-    let stored = user::find(&mut c, me.id).await?.password_hash;
+    // One pooled connection at a time, and none held while hashing: a
+    // second checkout while holding the first can starve a small pool.
+    let stored = user::find(&mut *conn(&pool).await?, me.id)
+        .await?
+        .password_hash;
     let mut errors = FieldErrors::new();
     if !password::verify(form.current_password.clone(), stored).await? {
         errors.add("current_password", "That is not your current password.");
@@ -94,7 +97,13 @@ async fn change_password(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
     }
     let hash = password::hash(form.new_password.clone()).await?;
-    user::set_password(&mut c, me.id, &hash, Actor::user(me.id, me.role)).await?;
+    user::set_password(
+        &mut *conn(&pool).await?,
+        me.id,
+        &hash,
+        Actor::user(me.id, me.role),
+    )
+    .await?;
     let mut res = see_other("/profile?saved=password");
     reopen(&pool, &auth, me.id, &mut res).await?;
     Ok(res)
@@ -121,13 +130,16 @@ async fn create_token(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
         }
     };
-    let mut c = conn(&pool).await?;
-    let (token, secret) = session::create_token(&mut c, me.id, &name).await?;
-    audit::record(
-        &mut c,
-        Entry::new(Some(me.id), "token_create", "api_token", Some(token.id)).after(&token),
-    )
-    .await?;
+    let secret = {
+        let mut c = conn(&pool).await?;
+        let (token, secret) = session::create_token(&mut c, me.id, &name).await?;
+        audit::record(
+            &mut c,
+            Entry::new(Some(me.id), "token_create", "api_token", Some(token.id)).after(&token),
+        )
+        .await?;
+        secret
+    };
     let p = ProfilePage {
         new_token: Some(secret),
         ..page(&pool, me).await?

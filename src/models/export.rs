@@ -1,0 +1,177 @@
+//! Reading claims for export in keyset batches: each batch is one short
+//! query, so a download of any size holds little memory and no connection
+//! between batches.
+
+use super::claim::{Claim, ClaimFilter, Cursor};
+use super::history::{self, HistoryEntry};
+use super::source::Source;
+use super::story::Story;
+use crate::db::schema::{claim_figures, claim_history, claims, evidence, sources, stories};
+use crate::domain::Figure;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Everything an export writes about one claim.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportClaim {
+    #[serde(flatten)]
+    pub claim: Claim,
+    pub source: Source,
+    pub story: Story,
+    pub figures: Vec<Figure>,
+    /// Reason given for the latest status change, if any.
+    pub status_reason: Option<String>,
+    /// When the current status was set (the verdict date for final statuses).
+    pub status_changed_at: Option<DateTime<Utc>>,
+    pub evidence: Vec<String>,
+    /// Full history, oldest first; only loaded for nested formats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryEntry>>,
+}
+
+pub const BATCH: i64 = 1000;
+
+/// One batch after `after`, oldest first so exports read naturally.
+pub async fn batch(
+    conn: &mut AsyncPgConnection,
+    f: &ClaimFilter,
+    after: Option<Cursor>,
+    limit: i64,
+    with_history: bool,
+) -> QueryResult<Vec<ExportClaim>> {
+    let mut q = claims::table
+        .inner_join(sources::table)
+        .inner_join(stories::table)
+        .select((Claim::as_select(), Source::as_select(), Story::as_select()))
+        .order((claims::created_at.asc(), claims::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = f.status {
+        q = q.filter(claims::status.eq(s));
+    }
+    if let Some(t) = f.source_type {
+        q = q.filter(sources::source_type.eq(t));
+    }
+    if let Some(id) = f.source_id {
+        q = q.filter(claims::source_id.eq(id));
+    }
+    if let Some(id) = f.story_id {
+        q = q.filter(claims::story_id.eq(id));
+    }
+    if let Some(c) = after {
+        q = q.filter(
+            diesel::dsl::sql::<Bool>("(claims.created_at, claims.id) > (")
+                .bind::<Timestamptz, _>(c.created_at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(c.id)
+                .sql(")"),
+        );
+    }
+    let rows: Vec<(Claim, Source, Story)> = q.load(conn).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|(c, _, _)| c.id).collect();
+    let mut figures = figures_for(conn, &ids).await?;
+    let mut links = evidence_for(conn, &ids).await?;
+    let latest = latest_status_changes(conn, &ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (claim, source, story) in rows {
+        let id = claim.id;
+        let history = if with_history {
+            Some(oldest_first(history::for_claim(conn, id).await?))
+        } else {
+            None
+        };
+        let (status_reason, status_changed_at) = latest.get(&id).cloned().unzip();
+        out.push(ExportClaim {
+            claim,
+            source,
+            story,
+            figures: figures.remove(&id).unwrap_or_default(),
+            status_reason: status_reason.flatten(),
+            status_changed_at,
+            evidence: links.remove(&id).unwrap_or_default(),
+            history,
+        });
+    }
+    Ok(out)
+}
+
+fn oldest_first(mut h: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
+    h.reverse();
+    h
+}
+
+type FigureRow = (Uuid, String, i64, Option<i64>, Option<chrono::NaiveDate>);
+
+async fn figures_for(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<Figure>>> {
+    let rows: Vec<FigureRow> = claim_figures::table
+        .filter(claim_figures::claim_id.eq_any(ids))
+        .order((claim_figures::claim_id, claim_figures::position))
+        .select((
+            claim_figures::claim_id,
+            claim_figures::label,
+            claim_figures::value_min,
+            claim_figures::value_max,
+            claim_figures::as_of,
+        ))
+        .load(conn)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<Figure>> = HashMap::new();
+    for (id, label, min, max, as_of) in rows {
+        map.entry(id).or_default().push(Figure {
+            label,
+            min,
+            max,
+            as_of,
+        });
+    }
+    Ok(map)
+}
+
+async fn evidence_for(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<String>>> {
+    let rows: Vec<(Uuid, String)> = evidence::table
+        .filter(evidence::claim_id.eq_any(ids))
+        .order((evidence::claim_id, evidence::created_at))
+        .select((evidence::claim_id, evidence::url))
+        .load(conn)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (id, url) in rows {
+        map.entry(id).or_default().push(url);
+    }
+    Ok(map)
+}
+
+/// Latest status change per claim: its reason and time.
+async fn latest_status_changes(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, (Option<String>, DateTime<Utc>)>> {
+    let rows: Vec<(Uuid, Option<String>, DateTime<Utc>)> = claim_history::table
+        .filter(claim_history::claim_id.eq_any(ids))
+        .filter(claim_history::action.eq("status_changed"))
+        .order((
+            claim_history::claim_id,
+            claim_history::created_at.desc(),
+            claim_history::id.desc(),
+        ))
+        .distinct_on(claim_history::claim_id)
+        .select((
+            claim_history::claim_id,
+            claim_history::reason,
+            claim_history::created_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, r, at)| (id, (r, at))).collect())
+}
