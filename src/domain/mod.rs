@@ -7,6 +7,7 @@ pub mod password;
 pub mod role;
 pub mod source_type;
 pub mod status;
+pub mod text;
 pub mod validation;
 
 pub use drafts::{

@@ -38,7 +38,7 @@ pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() < max {
         return text.to_owned();
     }
-    crate::web::view::excerpt(text, max - 2)
+    crate::domain::text::excerpt(text, max - 2)
 }
 
 /// The ClaimReview for one claim, or `None` when it has no verdict.

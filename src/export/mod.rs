@@ -6,6 +6,8 @@ pub mod claimreview;
 pub mod csv;
 pub mod driver;
 pub mod json;
+pub mod markdown;
+pub mod report;
 
 /// Formats a download can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

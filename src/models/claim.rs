@@ -504,3 +504,29 @@ pub async fn change_status(
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     claims::table.count().get_result(conn).await
 }
+
+/// Records where the newsroom published its fact-check of the claim.
+pub async fn set_review_url(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    url: Option<&str>,
+    actor: Actor,
+) -> Result<Claim, WriteError> {
+    conn.transaction::<_, WriteError, _>(async move |conn| {
+        let before = lock(conn, id, None).await?;
+        let after = diesel::update(claims::table.find(id))
+            .set((
+                claims::review_url.eq(url),
+                claims::updated_at.eq(Utc::now()),
+            ))
+            .returning(Claim::as_returning())
+            .get_result(conn)
+            .await?;
+        let entry = Entry::new(actor.id, "review_url", "claim", Some(id))
+            .before(&serde_json::json!({ "review_url": before.review_url }))
+            .after(&serde_json::json!({ "review_url": after.review_url }));
+        audit::record(conn, entry).await?;
+        Ok(after)
+    })
+    .await
+}

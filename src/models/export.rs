@@ -175,3 +175,25 @@ async fn latest_status_changes(
         .await?;
     Ok(rows.into_iter().map(|(id, r, at)| (id, (r, at))).collect())
 }
+
+impl ExportClaim {
+    /// The export view of a claim already loaded for its page.
+    pub fn from_detail(d: &super::claim::ClaimDetail) -> Self {
+        let latest = d.history.iter().find(|h| h.row.action == "status_changed");
+        ExportClaim {
+            claim: d.claim.clone(),
+            source: d.source.clone(),
+            story: d.story.clone(),
+            figures: d.figures.clone(),
+            status_reason: latest.and_then(|h| h.row.reason.clone()),
+            status_changed_at: latest.map(|h| h.row.created_at),
+            evidence: d
+                .history
+                .iter()
+                .rev()
+                .flat_map(|h| h.evidence.iter().cloned())
+                .collect(),
+            history: None,
+        }
+    }
+}

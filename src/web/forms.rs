@@ -229,6 +229,22 @@ impl ClaimQuery {
         })
     }
 
+    /// The filters alone, as a query string (for export links).
+    pub fn filter_query(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", &self.status),
+            ("source_type", &self.source_type),
+            ("source", &self.source),
+            ("story", &self.story),
+        ] {
+            if !v.trim().is_empty() {
+                s.append_pair(k, v.trim());
+            }
+        }
+        s.finish()
+    }
+
     /// The same query moved to the page after `cursor`.
     pub fn next_query(&self, cursor: &crate::models::claim::Cursor) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());

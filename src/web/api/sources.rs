@@ -50,10 +50,12 @@ async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpRe
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;
     let counts = status_counts(&source::status_counts(&mut c, id).await?);
-    Ok(HttpResponse::Ok().json(SourceDetail {
-        source,
-        status_counts: counts,
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", source.version)))
+        .json(SourceDetail {
+            source,
+            status_counts: counts,
+        }))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -47,10 +47,12 @@ async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpRe
     let mut c = conn(&pool).await?;
     let story = story::find(&mut c, id).await?;
     let counts = status_counts(&story::status_counts(&mut c, id).await?);
-    Ok(HttpResponse::Ok().json(StoryDetail {
-        story,
-        status_counts: counts,
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", story.version)))
+        .json(StoryDetail {
+            story,
+            status_counts: counts,
+        }))
 }
 
 #[derive(Debug, Default, Deserialize)]

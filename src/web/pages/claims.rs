@@ -4,7 +4,9 @@ use crate::db::DbPool;
 use crate::domain::drafts::ClaimDraft;
 use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
+use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
+use crate::models::export::ExportClaim;
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
 use crate::models::{Actor, WriteError};
@@ -21,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(board))
         .route("/claims/{id}", web::get().to(show))
         .route("/claims/{id}/status", web::post().to(change_status))
+        .route("/claims/{id}/review-url", web::post().to(set_review_url))
         .route("/claims/{id}/edit", web::get().to(edit_form))
         .route("/claims/{id}/edit", web::post().to(update));
 }
@@ -73,10 +76,15 @@ pub struct ClaimPage {
     pub next: Vec<ClaimStatus>,
     pub conflict: Option<String>,
     pub saved: bool,
+    /// ClaimReview JSON-LD to copy into the CMS, once there is a verdict.
+    pub jsonld: Option<String>,
+    pub review_url_error: Option<String>,
 }
 
 impl ClaimPage {
-    fn new(d: ClaimDetail, me: CurrentUser) -> Self {
+    fn new(d: ClaimDetail, me: CurrentUser, publisher: &Publisher) -> Self {
+        let jsonld = claimreview::review(&ExportClaim::from_detail(&d), publisher)
+            .map(|v| claimreview::script_safe(&v));
         let form = StatusForm {
             version: d.claim.version.to_string(),
             ..Default::default()
@@ -100,6 +108,8 @@ impl ClaimPage {
             errors: FieldErrors::new(),
             conflict: None,
             saved: false,
+            jsonld,
+            review_url_error: None,
         }
     }
 }
@@ -119,10 +129,11 @@ async fn show(
     id: web::Path<String>,
     q: web::Query<ShowQuery>,
     me: CurrentUser,
+    publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut c = conn(&pool).await?;
-    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me);
+    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
     page.saved = q.saved.is_some();
     ok(&page)
 }
@@ -132,6 +143,7 @@ async fn change_status(
     id: web::Path<String>,
     form: web::Form<StatusForm>,
     me: CurrentUser,
+    publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
@@ -150,7 +162,7 @@ async fn change_status(
     };
     // Re-render with the editor's input kept, against the claim as it is now.
     let d = claim::find_detail(&mut c, id).await?;
-    let mut page = ClaimPage::new(d, me);
+    let mut page = ClaimPage::new(d, me, &publisher);
     let version = page.form.version.clone();
     page.form = StatusForm { version, ..form };
     page.errors = errors;
@@ -234,4 +246,32 @@ async fn update(
     page.errors = errors;
     page.conflict = conflict;
     render(status, &page)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ReviewUrlForm {
+    review_url: String,
+}
+
+async fn set_review_url(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    form: web::Form<ReviewUrlForm>,
+    me: CurrentUser,
+    publisher: web::Data<Publisher>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let mut c = conn(&pool).await?;
+    match crate::domain::validation::optional_url(Some(&form.review_url)) {
+        Ok(url) => {
+            claim::set_review_url(&mut c, id, url.as_deref(), Actor::user(me.id, me.role)).await?;
+            Ok(see_other(&format!("/claims/{id}?saved=review")))
+        }
+        Err(m) => {
+            let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
+            page.review_url_error = Some(m);
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod exports;
 pub mod health;
 pub mod profile;
+pub mod reports;
 pub mod sources;
 pub mod stories;
 
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(admin::configure)
         .configure(claims::configure)
         .configure(exports::configure)
+        .configure(reports::configure)
         .configure(stories::configure)
         .configure(sources::configure)
         .default_service(web::to(not_found));

@@ -1,0 +1,127 @@
+//! Printable reports per story and per source, also as Markdown.
+
+use crate::db::DbPool;
+use crate::domain::ClaimStatus;
+use crate::error::{AppError, AppResult};
+use crate::export::markdown;
+use crate::export::report::{self, TimelineEntry};
+use crate::models::claim::ClaimFilter;
+use crate::models::export::ExportClaim;
+use crate::models::source::{self, Source};
+use crate::models::story::{self, Story};
+use crate::web::access::CurrentUser;
+use crate::web::{conn, ok, view};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/stories/{id}/report", web::get().to(story_report))
+        .route("/sources/{id}/report", web::get().to(source_report));
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ReportQuery {
+    format: String,
+}
+
+fn parse_id(raw: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+fn markdown_response(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/markdown; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}.md\""),
+        ))
+        .body(body)
+}
+
+#[derive(Template)]
+#[template(path = "stories/report.html")]
+pub struct StoryReport {
+    pub me: Option<CurrentUser>,
+    pub story: Story,
+    pub counts: Vec<(ClaimStatus, i64)>,
+    pub groups: Vec<(Source, Vec<ExportClaim>)>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+async fn story_report(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    q: web::Query<ReportQuery>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let mut c = conn(&pool).await?;
+    let story = story::find(&mut c, id).await?;
+    let counts = view::status_summary(&story::status_counts(&mut c, id).await?);
+    let filter = ClaimFilter {
+        story_id: Some(id),
+        ..Default::default()
+    };
+    let claims = crate::models::report::claims(&mut c, &filter).await?;
+    let timeline = report::timeline(&claims);
+    let groups = report::by_source(claims);
+    if q.format == "md" {
+        return Ok(markdown_response(
+            "story-report",
+            markdown::story_report(&story, &counts, &groups, &timeline),
+        ));
+    }
+    ok(&StoryReport {
+        me: Some(me),
+        story,
+        counts,
+        groups,
+        timeline,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sources/report.html")]
+pub struct SourceReport {
+    pub me: Option<CurrentUser>,
+    pub source: Source,
+    pub record: Vec<(ClaimStatus, i64, f64)>,
+    pub claims: Vec<ExportClaim>,
+}
+
+impl SourceReport {
+    pub fn verdicts(&self) -> i64 {
+        self.record.iter().map(|(_, n, _)| n).sum()
+    }
+}
+
+async fn source_report(
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    q: web::Query<ReportQuery>,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let mut c = conn(&pool).await?;
+    let source = source::find(&mut c, id).await?;
+    let filter = ClaimFilter {
+        source_id: Some(id),
+        ..Default::default()
+    };
+    let claims = crate::models::report::claims(&mut c, &filter).await?;
+    let record = report::track_record(&claims);
+    if q.format == "md" {
+        return Ok(markdown_response(
+            "source-report",
+            markdown::source_report(&source, &record, &claims),
+        ));
+    }
+    ok(&SourceReport {
+        me: Some(me),
+        source,
+        record,
+        claims,
+    })
+}
