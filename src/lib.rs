@@ -5,6 +5,7 @@
 //! (handlers and page structs); `startup` wires them into a server.
 
 pub mod auth;
+pub mod cli_data;
 pub mod cli_user;
 pub mod config;
 pub mod db;

@@ -25,6 +25,10 @@ enum Command {
     Migrate,
     /// (Re)load the demo seeds; idempotent.
     Seed,
+    /// Export claims (CSV, JSON, NDJSON or ClaimReview JSON-LD).
+    Export(claimdesk::cli_data::ExportArgs),
+    /// Preview, and with --yes import, a CSV of claims.
+    Import(claimdesk::cli_data::ImportArgs),
     /// Manage user accounts.
     #[command(subcommand)]
     User(claimdesk::cli_user::UserCommand),
@@ -41,6 +45,8 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => actix_web::rt::System::new().block_on(startup::serve(cli.db, args)),
         Command::Migrate => rt.block_on(startup::migrate(cli.db)),
         Command::Seed => rt.block_on(startup::seed(cli.db)),
+        Command::Export(args) => rt.block_on(claimdesk::cli_data::export(cli.db, args)),
+        Command::Import(args) => rt.block_on(claimdesk::cli_data::import(cli.db, args)),
         Command::User(cmd) => rt.block_on(claimdesk::cli_user::run(cli.db, cmd)),
     }
 }

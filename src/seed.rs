@@ -1,9 +1,7 @@
 //! Demo data: stories with their sources and claims, in a documented TOML
 //! format (see seeds/README.md). Loading is idempotent.
 
-use crate::domain::drafts::{
-    ClaimDraft, SourceDraft, SourceRef, StatusChangeInput, StoryDraft, StoryInput,
-};
+use crate::domain::drafts::{ClaimDraft, SourceDraft, SourceRef, StoryDraft, StoryInput};
 use crate::domain::{ClaimStatus, Figure, SourceType};
 use crate::models::{claim, source, story, Actor, WriteError};
 use chrono::{DateTime, Utc};
@@ -209,23 +207,8 @@ async fn load_claim(
         Err(WriteError::Invalid(e)) if e.get("quote").is_some() => return Ok(false),
         Err(e) => return Err(e),
     };
-    // Verdicts go through review, as the workflow demands of any editor.
     let reason = c.status_reason.clone().unwrap_or_default();
-    let mut path = Vec::new();
-    if c.status != ClaimStatus::Unverified {
-        path.push(ClaimStatus::InReview);
-    }
-    if c.status.is_final() {
-        path.push(c.status);
-    }
-    for to in path {
-        let input = StatusChangeInput {
-            status: to.as_str().into(),
-            reason: reason.clone(),
-            evidence: String::new(),
-        };
-        claim::change_status(conn, created.id, &input, None, Actor::SYSTEM).await?;
-    }
+    claim::walk_to(conn, created.id, c.status, &reason, Actor::SYSTEM).await?;
     Ok(true)
 }
 

@@ -167,6 +167,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (id) {
+        id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        filename -> Text,
+        content -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+        created -> Nullable<Int4>,
+        skipped -> Nullable<Int4>,
+    }
+}
+
+diesel::joinable!(imports -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_id));
@@ -190,4 +205,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     login_failures,
     audit_log,
+    imports,
 );

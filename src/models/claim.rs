@@ -530,3 +530,30 @@ pub async fn set_review_url(
     })
     .await
 }
+
+/// Moves a new claim to `target` the way an editor would: through review
+/// first for a verdict, every step with `reason` (used by seeds and imports).
+pub async fn walk_to(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    target: ClaimStatus,
+    reason: &str,
+    actor: Actor,
+) -> Result<(), WriteError> {
+    let mut path = Vec::new();
+    if target != ClaimStatus::Unverified {
+        path.push(ClaimStatus::InReview);
+    }
+    if target.is_final() {
+        path.push(target);
+    }
+    for to in path {
+        let input = StatusChangeInput {
+            status: to.as_str().into(),
+            reason: reason.to_owned(),
+            evidence: String::new(),
+        };
+        change_status(conn, id, &input, None, actor).await?;
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod claim;
 pub mod export;
 pub mod history;
+pub mod import;
 pub mod report;
 pub mod session;
 pub mod source;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod claims;
 pub mod exports;
 pub mod health;
+pub mod imports;
 pub mod profile;
 pub mod reports;
 pub mod sources;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(claims::configure)
         .configure(exports::configure)
         .configure(reports::configure)
+        .configure(imports::configure)
         .configure(stories::configure)
         .configure(sources::configure)
         .default_service(web::to(not_found));

@@ -1,0 +1,121 @@
+//! `claimdesk export …` and `claimdesk import …` from the shell.
+
+use crate::config::{DbArgs, SiteArgs};
+use crate::export::driver::Exporter;
+use crate::export::Format;
+use crate::models::{import, Actor};
+use crate::startup::Database;
+use crate::web::forms::ClaimQuery;
+use anyhow::{anyhow, Context};
+use clap::Args;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// csv, json, ndjson or claimreview
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    #[arg(long)]
+    pub story: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Start CSV with a UTF-8 byte-order mark (for Excel).
+    #[arg(long)]
+    pub bom: bool,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub site: SiteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A CSV file with the export's columns.
+    pub file: PathBuf,
+    /// Import after the preview instead of only showing it.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+async fn with_db<T>(
+    args: &DbArgs,
+    f: impl AsyncFnOnce(&mut AsyncPgConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let db = Database::resolve(args).await?;
+    let result = async {
+        crate::db::run_migrations(&db.url).await?;
+        let mut conn = AsyncPgConnection::establish(&db.url).await?;
+        f(&mut conn).await
+    }
+    .await;
+    db.shutdown().await;
+    result
+}
+
+pub async fn export(db: DbArgs, args: ExportArgs) -> anyhow::Result<()> {
+    let format = Format::parse(&args.format)
+        .ok_or_else(|| anyhow!("--format must be csv, json, ndjson or claimreview"))?;
+    let query = ClaimQuery {
+        status: args.status.clone().unwrap_or_default(),
+        story: args.story.clone().unwrap_or_default(),
+        source: args.source.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    let filter = query.to_filter().map_err(|e| anyhow!("{e}"))?;
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut exporter = Exporter::new(format, filter, args.site.publisher(), args.bom);
+    with_db(&db, async |conn| {
+        while let Some(chunk) = exporter.next_chunk(conn).await? {
+            out.write_all(&chunk)?;
+        }
+        out.flush()?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {
+    let content = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {} as UTF-8", args.file.display()))?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    with_db(&db, async |conn| {
+        let saved = import::save(conn, None, &name, &content).await?;
+        let p = import::preview(conn, &content).await?;
+        if let Some(e) = &p.file_error {
+            return Err(anyhow!("{e}"));
+        }
+        println!(
+            "to create: {}  already recorded: {}  invalid: {}",
+            p.create.len(),
+            p.duplicates.len(),
+            p.invalid.len()
+        );
+        for e in &p.invalid {
+            println!("  line {}: {}", e.line, e.reason);
+        }
+        if !args.yes {
+            println!("nothing written; run again with --yes to import");
+            return Ok(());
+        }
+        let (created, skipped) = import::confirm(conn, saved.id, Actor::SYSTEM)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        println!("imported {created} claims, skipped {skipped} rows");
+        Ok(())
+    })
+    .await
+}
