@@ -77,14 +77,17 @@ pub async fn batch(
     let mut figures = figures_for(conn, &ids).await?;
     let mut links = evidence_for(conn, &ids).await?;
     let latest = latest_status_changes(conn, &ids).await?;
+    let mut histories = if with_history {
+        Some(history::for_claims(conn, &ids).await?)
+    } else {
+        None
+    };
     let mut out = Vec::with_capacity(rows.len());
     for (claim, source, story) in rows {
         let id = claim.id;
-        let history = if with_history {
-            Some(oldest_first(history::for_claim(conn, id).await?))
-        } else {
-            None
-        };
+        let history = histories
+            .as_mut()
+            .map(|h| oldest_first(h.remove(&id).unwrap_or_default()));
         let (status_reason, status_changed_at) = latest.get(&id).cloned().unzip();
         out.push(ExportClaim {
             claim,

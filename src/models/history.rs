@@ -139,3 +139,40 @@ pub async fn for_claim(
         })
         .collect())
 }
+
+/// Histories of many claims at once (exports), newest first per claim.
+pub async fn for_claims(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, Vec<HistoryEntry>>> {
+    let rows: Vec<(HistoryRow, Option<String>)> = claim_history::table
+        .left_join(users::table)
+        .filter(claim_history::claim_id.eq_any(ids))
+        .order((claim_history::created_at.desc(), claim_history::id.desc()))
+        .select((HistoryRow::as_select(), users::name.nullable()))
+        .load(conn)
+        .await?;
+    let links: Vec<Evidence> = evidence::table
+        .filter(evidence::claim_id.eq_any(ids))
+        .select(Evidence::as_select())
+        .load(conn)
+        .await?;
+    let mut by_history: std::collections::HashMap<Uuid, Vec<String>> =
+        std::collections::HashMap::new();
+    for e in links {
+        if let Some(h) = e.history_id {
+            by_history.entry(h).or_default().push(e.url);
+        }
+    }
+    let mut out: std::collections::HashMap<Uuid, Vec<HistoryEntry>> =
+        std::collections::HashMap::new();
+    for (row, actor_name) in rows {
+        let evidence = by_history.remove(&row.id).unwrap_or_default();
+        out.entry(row.claim_id).or_default().push(HistoryEntry {
+            row,
+            actor_name,
+            evidence,
+        });
+    }
+    Ok(out)
+}

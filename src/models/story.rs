@@ -153,6 +153,15 @@ pub async fn list_with_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(
         .await
 }
 
+/// Every story's id and title, newest first: cheap enough for a filter menu.
+pub async fn list_titles(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Uuid, String)>> {
+    stories::table
+        .order((stories::created_at.desc(), stories::id.desc()))
+        .select((stories::id, stories::title))
+        .load(conn)
+        .await
+}
+
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     stories::table.count().get_result(conn).await
 }

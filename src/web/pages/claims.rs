@@ -39,7 +39,8 @@ pub struct BoardPage {
     pub statuses: Vec<Choice>,
     pub types: Vec<Choice>,
     pub sources: Vec<Source>,
-    pub stories: Vec<(Story, i64)>,
+    /// (id, title): the board must not count claims per story on every load.
+    pub stories: Vec<(Uuid, String)>,
     pub next_url: Option<String>,
 }
 
@@ -53,7 +54,7 @@ async fn board(
     let mut c = conn(&pool).await?;
     let page = claim::list(&mut c, &filter, q.limit.unwrap_or(BOARD_PAGE)).await?;
     let sources = source::list(&mut c).await?;
-    let stories = story::list_with_counts(&mut c).await?;
+    let stories = story::list_titles(&mut c).await?;
     ok(&BoardPage {
         me: Some(me),
         rows: page.rows,
