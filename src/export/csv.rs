@@ -29,18 +29,29 @@ fn is_trigger(c: char) -> bool {
     matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
 }
 
+/// A cell a spreadsheet would run as a formula, or one that already looks
+/// neutralised (apostrophes, then a trigger): both get a prefix, so that
+/// [`unneutralize`] can tell them apart.
+fn needs_prefix(cell: &str) -> bool {
+    cell.trim_start_matches('\'')
+        .chars()
+        .next()
+        .is_some_and(is_trigger)
+}
+
 /// Prefixes `'` to a cell a spreadsheet would treat as a formula.
 pub fn neutralize(cell: &str) -> String {
-    match cell.chars().next() {
-        Some(c) if is_trigger(c) => format!("'{cell}"),
-        _ => cell.to_owned(),
+    if needs_prefix(cell) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
     }
 }
 
 /// The exact inverse of [`neutralize`], used by the import.
 pub fn unneutralize(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.chars().next().is_some_and(is_trigger) => rest,
+        Some(rest) if needs_prefix(rest) => rest,
         _ => cell,
     }
 }
@@ -90,7 +101,9 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_restored() {
-        for cell in ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx"] {
+        for cell in [
+            "=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx", "'=quoted", "''-2",
+        ] {
             let n = neutralize(cell);
             assert!(n.starts_with('\''), "{cell:?}");
             assert_eq!(unneutralize(&n), cell);

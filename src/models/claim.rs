@@ -98,6 +98,49 @@ pub struct ClaimPage {
 
 pub const MAX_PAGE: i64 = 200;
 
+/// The tables the board and the exports read from.
+pub type Joined = diesel::helper_types::InnerJoinQuerySource<
+    diesel::helper_types::InnerJoinQuerySource<claims::table, sources::table>,
+    stories::table,
+>;
+type Predicate = Box<dyn BoxableExpression<Joined, diesel::pg::Pg, SqlType = Bool>>;
+
+/// The filter as one SQL predicate, shared by the board and the exports.
+pub fn matches(f: &ClaimFilter) -> Predicate {
+    let mut p: Predicate = Box::new(diesel::dsl::sql::<Bool>("TRUE"));
+    if let Some(s) = f.status {
+        p = Box::new(p.and(claims::status.eq(s)));
+    }
+    if let Some(t) = f.source_type {
+        p = Box::new(p.and(sources::source_type.eq(t)));
+    }
+    if let Some(id) = f.source_id {
+        p = Box::new(p.and(claims::source_id.eq(id)));
+    }
+    if let Some(id) = f.story_id {
+        p = Box::new(p.and(claims::story_id.eq(id)));
+    }
+    p
+}
+
+/// `(created_at, id) <op> cursor`: a row comparison lets PostgreSQL start
+/// the index scan at the cursor instead of skipping rows.
+pub fn cursor_cmp(
+    c: Cursor,
+    op: &'static str,
+) -> diesel::expression::SqlLiteral<
+    Bool,
+    impl diesel::query_builder::QueryFragment<diesel::pg::Pg> + Send,
+> {
+    diesel::dsl::sql::<Bool>("(claims.created_at, claims.id) ")
+        .sql(op)
+        .sql(" (")
+        .bind::<Timestamptz, _>(c.created_at)
+        .sql(", ")
+        .bind::<diesel::sql_types::Uuid, _>(c.id)
+        .sql(")")
+}
+
 /// The board: filtered, newest first, keyset-paginated so deep pages cost
 /// the same as the first one.
 pub async fn list(
@@ -117,27 +160,9 @@ pub async fn list(
         .order((claims::created_at.desc(), claims::id.desc()))
         .limit(limit + 1)
         .into_boxed();
-    if let Some(s) = f.status {
-        q = q.filter(claims::status.eq(s));
-    }
-    if let Some(t) = f.source_type {
-        q = q.filter(sources::source_type.eq(t));
-    }
-    if let Some(id) = f.source_id {
-        q = q.filter(claims::source_id.eq(id));
-    }
-    if let Some(id) = f.story_id {
-        q = q.filter(claims::story_id.eq(id));
-    }
+    q = q.filter(matches(f));
     if let Some(c) = f.after {
-        // A row comparison lets PostgreSQL start the index scan at the cursor.
-        q = q.filter(
-            diesel::dsl::sql::<Bool>("(claims.created_at, claims.id) < (")
-                .bind::<Timestamptz, _>(c.created_at)
-                .sql(", ")
-                .bind::<diesel::sql_types::Uuid, _>(c.id)
-                .sql(")"),
-        );
+        q = q.filter(cursor_cmp(c, "<"));
     }
     let mut rows: Vec<ClaimRow> = q.load(conn).await?;
     let next = if rows.len() as i64 > limit {

@@ -10,7 +10,6 @@ use crate::db::schema::{claim_figures, claim_history, claims, evidence, sources,
 use crate::domain::Figure;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -51,26 +50,9 @@ pub async fn batch(
         .order((claims::created_at.asc(), claims::id.asc()))
         .limit(limit)
         .into_boxed();
-    if let Some(s) = f.status {
-        q = q.filter(claims::status.eq(s));
-    }
-    if let Some(t) = f.source_type {
-        q = q.filter(sources::source_type.eq(t));
-    }
-    if let Some(id) = f.source_id {
-        q = q.filter(claims::source_id.eq(id));
-    }
-    if let Some(id) = f.story_id {
-        q = q.filter(claims::story_id.eq(id));
-    }
+    q = q.filter(super::claim::matches(f));
     if let Some(c) = after {
-        q = q.filter(
-            diesel::dsl::sql::<Bool>("(claims.created_at, claims.id) > (")
-                .bind::<Timestamptz, _>(c.created_at)
-                .sql(", ")
-                .bind::<diesel::sql_types::Uuid, _>(c.id)
-                .sql(")"),
-        );
+        q = q.filter(super::claim::cursor_cmp(c, ">"));
     }
     let rows: Vec<(Claim, Source, Story)> = q.load(conn).await?;
     let ids: Vec<Uuid> = rows.iter().map(|(c, _, _)| c.id).collect();

@@ -4,5 +4,10 @@
 
 mod helpers;
 
+mod audit;
+mod auth;
 mod browser;
+mod concurrency;
+mod csrf;
 mod health;
+mod permissions;

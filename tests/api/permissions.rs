@@ -1,0 +1,461 @@
+//! The permission matrix: every route × every role (and anonymous), from
+//! one table, checked against the app's own policy so that a route without a
+//! rule (or a rule without a row here) fails; plus the status-workflow rules
+//! that depend on the role.
+
+use crate::helpers::{bearer_client, client, location, TestApp, TestUser};
+use claimdesk::domain::Role;
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// The least a request needs. Kept separate from `claimdesk::domain::Access`
+/// on purpose: this table is the test's own statement of the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Public,
+    Read,
+    Contribute,
+    Edit,
+    Admin,
+}
+
+use Need::*;
+
+/// THE table: every route, its method and who may call it.
+const MATRIX: &[(&str, &str, Need)] = &[
+    ("GET", "/healthz", Public),
+    ("GET", "/static/style.css", Public),
+    ("GET", "/login", Public),
+    ("POST", "/login", Public),
+    ("POST", "/logout", Read),
+    ("GET", "/", Read),
+    ("GET", "/claims/{id}", Read),
+    ("POST", "/claims/{id}/status", Contribute),
+    ("GET", "/claims/{id}/edit", Contribute),
+    ("POST", "/claims/{id}/edit", Contribute),
+    ("POST", "/claims/{id}/review-url", Edit),
+    ("GET", "/stories", Read),
+    ("POST", "/stories", Contribute),
+    ("GET", "/stories/new", Contribute),
+    ("GET", "/stories/{id}", Read),
+    ("POST", "/stories/{id}/claims", Contribute),
+    ("GET", "/stories/{id}/edit", Contribute),
+    ("POST", "/stories/{id}/edit", Contribute),
+    ("GET", "/stories/{id}/report", Read),
+    ("GET", "/sources", Read),
+    ("POST", "/sources", Contribute),
+    ("GET", "/sources/new", Contribute),
+    ("GET", "/sources/{id}", Read),
+    ("GET", "/sources/{id}/edit", Contribute),
+    ("POST", "/sources/{id}/edit", Contribute),
+    ("GET", "/sources/{id}/report", Read),
+    ("GET", "/profile", Read),
+    ("POST", "/profile/password", Read),
+    ("POST", "/profile/tokens", Read),
+    ("POST", "/profile/tokens/{id}/revoke", Read),
+    ("GET", "/admin/users", Admin),
+    ("POST", "/admin/users", Admin),
+    ("POST", "/admin/users/{id}/role", Admin),
+    ("POST", "/admin/users/{id}/disable", Admin),
+    ("POST", "/admin/users/{id}/enable", Admin),
+    ("POST", "/admin/users/{id}/password", Admin),
+    ("GET", "/admin/audit", Admin),
+    ("GET", "/export", Read),
+    ("GET", "/import", Contribute),
+    ("POST", "/import", Contribute),
+    ("GET", "/imports/{id}", Contribute),
+    ("POST", "/imports/{id}", Contribute),
+    ("POST", "/imports/{id}/confirm", Contribute),
+    ("GET", "/api/claims", Read),
+    ("POST", "/api/claims", Contribute),
+    ("GET", "/api/claims/{id}", Read),
+    ("PUT", "/api/claims/{id}", Contribute),
+    ("POST", "/api/claims/{id}/status", Contribute),
+    ("GET", "/api/sources", Read),
+    ("POST", "/api/sources", Contribute),
+    ("GET", "/api/sources/{id}", Read),
+    ("PUT", "/api/sources/{id}", Contribute),
+    ("GET", "/api/stories", Read),
+    ("POST", "/api/stories", Contribute),
+    ("GET", "/api/stories/{id}", Read),
+    ("PUT", "/api/stories/{id}", Contribute),
+];
+
+fn allows(role: Role, need: Need) -> bool {
+    match need {
+        Public | Read => true,
+        Contribute => role != Role::Viewer,
+        Edit => matches!(role, Role::Admin | Role::Editor),
+        Admin => role == Role::Admin,
+    }
+}
+
+fn pairs<'a>(rows: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeSet<(String, String)> {
+    rows.map(|(m, p)| (m.to_owned(), p.to_owned())).collect()
+}
+
+#[test]
+fn the_matrix_and_the_policy_name_the_same_routes() {
+    let ours = pairs(MATRIX.iter().map(|(m, p, _)| (*m, *p)));
+    assert_eq!(ours.len(), MATRIX.len(), "the matrix lists a route twice");
+    let policy = claimdesk::web::access::POLICY;
+    let theirs = pairs(policy.iter().map(|(m, p, _)| (*m, *p)));
+    assert_eq!(theirs.len(), policy.len(), "POLICY lists a route twice");
+    let missing: Vec<_> = theirs.difference(&ours).collect();
+    let extra: Vec<_> = ours.difference(&theirs).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "POLICY has routes the matrix does not test: {missing:?}; \
+         the matrix has routes POLICY does not know: {extra:?}"
+    );
+}
+
+/// Every `.route("…", web::method()…)` registered in `src/web`, read from the
+/// source, so a handler added without a policy rule is caught here (at run
+/// time such a route is refused for everyone).
+fn registered_routes() -> BTreeSet<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let mut out = BTreeSet::new();
+    for (dir, prefix) in [("pages", ""), ("api", "/api")] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).unwrap();
+            let mut rest = src.as_str();
+            while let Some(at) = rest.find(".route(\"") {
+                rest = &rest[at + 8..];
+                let pattern = &rest[..rest.find('"').unwrap()];
+                let after = &rest[pattern.len()..];
+                let m = &after[after.find("web::").unwrap() + 5..];
+                let method = &m[..m.find('(').unwrap()];
+                out.insert((method.to_uppercase(), format!("{prefix}{pattern}")));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_registered_route_has_a_rule() {
+    let registered = registered_routes();
+    assert!(registered.len() > 30, "route scan found {registered:?}");
+    let ours = pairs(MATRIX.iter().map(|(m, p, _)| (*m, *p)));
+    let unruled: Vec<_> = registered.difference(&ours).collect();
+    assert!(
+        unruled.is_empty(),
+        "routes registered in src/web without a row in the matrix/policy: {unruled:?}"
+    );
+    let stale: Vec<_> = ours.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "rules for routes nobody registers: {stale:?}"
+    );
+}
+
+/// Ids to put into path templates.
+struct Ids {
+    claim: String,
+    story: String,
+    source: String,
+    /// A user the admin may act on (never the admin himself).
+    target_user: String,
+    /// A token that belongs to the target user.
+    target_token: String,
+}
+
+fn concrete(template: &str, ids: &Ids) -> String {
+    if !template.contains("{id}") {
+        return template.to_owned();
+    }
+    let id = if template.starts_with("/claims/") || template.starts_with("/api/claims/") {
+        &ids.claim
+    } else if template.starts_with("/stories/") || template.starts_with("/api/stories/") {
+        &ids.story
+    } else if template.starts_with("/sources/") || template.starts_with("/api/sources/") {
+        &ids.source
+    } else if template.starts_with("/admin/users/") {
+        &ids.target_user
+    } else if template.starts_with("/profile/tokens/") {
+        &ids.target_token
+    } else {
+        // A route for another kind of record: an id that does not exist still
+        // shows what the gate decided (past it, the handler answers 404).
+        return template.replace("{id}", &uuid::Uuid::new_v4().to_string());
+    };
+    template.replace("{id}", id)
+}
+
+/// What came back, reduced to what the gate decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    /// Got past the gate (any status that is not 401/403/redirect-to-login).
+    Passed(StatusCode),
+    /// Sent to the login page (pages, anonymous).
+    ToLogin,
+    Unauthorized,
+    Forbidden,
+}
+
+async fn send(
+    c: &reqwest::Client,
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    login: &TestUser,
+) -> Outcome {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = c.request(method.clone(), app.url(path));
+    if method != Method::GET {
+        req = if path.starts_with("/api/") {
+            req.json(&json!({}))
+        } else if path == "/login" {
+            req.form(&[
+                ("email", login.email.as_str()),
+                ("password", &login.password),
+            ])
+        } else {
+            req.form(&[("unused", "")])
+        };
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    match status.as_u16() {
+        401 => Outcome::Unauthorized,
+        403 => Outcome::Forbidden,
+        303 if location(&res).starts_with("/login?next=") => Outcome::ToLogin,
+        _ => Outcome::Passed(status),
+    }
+}
+
+#[tokio::test]
+async fn every_route_for_every_role_and_anonymous() {
+    let app = TestApp::spawn().await;
+    let story = app.story("Matrix story").await;
+    let source = app.source("Matrix source", "government").await;
+    let claim = app.claim(&story, &source, "Matrix quote").await;
+    let target = app.new_user(Role::Viewer, "Matrix Target").await;
+    let login = app.new_user(Role::Viewer, "Matrix Login").await;
+    let mut conn = app.db.conn().await;
+    let target_token = claimdesk::models::session::tokens_for(&mut conn, target.id)
+        .await
+        .unwrap()[0]
+        .id
+        .to_string();
+    let ids = Ids {
+        claim: claim["id"].as_str().unwrap().to_owned(),
+        story,
+        source,
+        target_user: target.id.to_string(),
+        target_token,
+    };
+
+    let mut callers: Vec<(Option<Role>, reqwest::Client)> = vec![(None, client())];
+    for role in Role::ALL {
+        let u = app
+            .new_user(role, &format!("Matrix {}", role.label()))
+            .await;
+        callers.push((Some(role), bearer_client(&u.token)));
+    }
+
+    let mut cases = Vec::new();
+    for (method, template, need) in MATRIX {
+        for (role, c) in &callers {
+            cases.push((*method, *template, *need, *role, c.clone()));
+        }
+    }
+    let (app, ids, login) = (&app, &ids, &login);
+    let results: Vec<_> = futures::stream::iter(cases)
+        .map(|(method, template, need, role, c)| async move {
+            let path = concrete(template, ids);
+            let got = send(&c, app, method, &path, login).await;
+            (method, template, need, role, got)
+        })
+        .buffer_unordered(6)
+        .collect()
+        .await;
+
+    let mut failures = Vec::new();
+    for (method, template, need, role, got) in results {
+        let who = role.map_or("anonymous", |r| r.as_str());
+        let ok = match (need, role) {
+            (Public, _) => matches!(got, Outcome::Passed(_)),
+            (_, None) if template.starts_with("/api/") => got == Outcome::Unauthorized,
+            (_, None) => got == Outcome::ToLogin,
+            (need, Some(r)) if allows(r, need) => matches!(got, Outcome::Passed(_)),
+            (_, Some(_)) => got == Outcome::Forbidden,
+        };
+        // Getting past the gate must never mean crashing behind it.
+        let crashed = matches!(got, Outcome::Passed(s) if s.is_server_error());
+        if !ok || crashed {
+            failures.push(format!(
+                "{method} {template} as {who} (needs {need:?}): got {got:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of the permission matrix failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+// ------------------------------------------------------------ workflow roles
+
+async fn status(c: &reqwest::Client, app: &TestApp, id: &str, to: &str) -> reqwest::Response {
+    let current = c
+        .get(app.url(&format!("/api/claims/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    c.post(app.url(&format!("/api/claims/{id}/status")))
+        .json(&json!({
+            "status": to,
+            "reason": format!("moving to {to}"),
+            "version": current["version"],
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn current_status(app: &TestApp, id: &str) -> (String, i64) {
+    let c = app.get_json(&format!("/api/claims/{id}")).await;
+    (
+        c["status"].as_str().unwrap().to_owned(),
+        c["version"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
+    let app = TestApp::spawn().await;
+    let story = app.story("Workflow").await;
+    let source = app.source("Workflow source", "government").await;
+    let id = app.claim(&story, &source, "A claim to check").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reporter = bearer_client(&app.new_user(Role::Reporter, "Rita Reporter").await.token);
+    let viewer = bearer_client(&app.new_user(Role::Viewer, "Vic Viewer").await.token);
+    let editor = &app.client;
+
+    // Viewers change nothing.
+    assert_eq!(status(&viewer, &app, &id, "in_review").await.status(), 403);
+
+    // Reporters start a review and may send it back …
+    assert_eq!(
+        status(&reporter, &app, &id, "in_review").await.status(),
+        200
+    );
+    assert_eq!(
+        status(&reporter, &app, &id, "unverified").await.status(),
+        200
+    );
+    assert_eq!(
+        status(&reporter, &app, &id, "in_review").await.status(),
+        200
+    );
+    let before = current_status(&app, &id).await;
+    assert_eq!(before.0, "in_review");
+
+    // … but never give a verdict, and a refusal changes nothing.
+    for verdict in [
+        "verified",
+        "false",
+        "corroborated",
+        "disputed",
+        "unverifiable",
+    ] {
+        let res = status(&reporter, &app, &id, verdict).await;
+        assert_eq!(res.status(), 403, "reporter → {verdict}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "forbidden");
+    }
+    assert_eq!(current_status(&app, &id).await, before);
+
+    // Editors give the verdict.
+    assert_eq!(status(editor, &app, &id, "verified").await.status(), 200);
+    let verdict = current_status(&app, &id).await;
+    assert_eq!(verdict.0, "verified");
+
+    // Reopening is for editors too.
+    assert_eq!(
+        status(&reporter, &app, &id, "in_review").await.status(),
+        403
+    );
+    assert_eq!(current_status(&app, &id).await, verdict);
+    assert_eq!(status(editor, &app, &id, "in_review").await.status(), 200);
+    assert_eq!(current_status(&app, &id).await.0, "in_review");
+
+    // One history entry per allowed change, none for the refused ones.
+    let d = app.get_json(&format!("/api/claims/{id}")).await;
+    let changes = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "status_changed")
+        .count();
+    assert_eq!(changes, 5);
+}
+
+#[tokio::test]
+async fn the_reporters_status_form_offers_no_verdicts_and_posting_one_is_refused() {
+    let app = TestApp::spawn().await;
+    let story = app.story("Workflow form").await;
+    let source = app.source("Form source", "government").await;
+    let id = app.claim(&story, &source, "Another claim").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        status(&app.client, &app, &id, "in_review").await.status(),
+        200
+    );
+    let reporter = app.new_user(Role::Reporter, "Rafa Reporter").await;
+    let (c, csrf) = app.login(&reporter.email, &reporter.password).await;
+
+    let html = c
+        .get(app.url(&format!("/claims/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<option value=\"unverified\""),
+        "send back is offered"
+    );
+    assert!(
+        !html.contains("<option value=\"verified\""),
+        "no verdicts offered"
+    );
+    let (_, version) = current_status(&app, &id).await;
+
+    let res = c
+        .post(app.url(&format!("/claims/{id}/status")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("status", "verified"),
+            ("reason", "I am sure"),
+            ("evidence", ""),
+            ("version", &version.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("editors"));
+    assert_eq!(
+        current_status(&app, &id).await,
+        ("in_review".into(), version)
+    );
+}
