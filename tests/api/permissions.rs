@@ -125,6 +125,7 @@ fn registered_routes() -> BTreeSet<(String, String)> {
                 continue;
             }
             let src = std::fs::read_to_string(&path).unwrap();
+            // `.route("/path", web::get()…)`
             let mut rest = src.as_str();
             while let Some(at) = rest.find(".route(\"") {
                 rest = &rest[at + 8..];
@@ -133,6 +134,32 @@ fn registered_routes() -> BTreeSet<(String, String)> {
                 let m = &after[after.find("web::").unwrap() + 5..];
                 let method = &m[..m.find('(').unwrap()];
                 out.insert((method.to_uppercase(), format!("{prefix}{pattern}")));
+            }
+            // `web::resource("/path").route(web::get()…).route(web::post()…)`,
+            // up to the parenthesis that closes the enclosing `.service(`.
+            let mut rest = src.as_str();
+            while let Some(at) = rest.find("resource(\"") {
+                rest = &rest[at + 10..];
+                let pattern = &rest[..rest.find('"').unwrap()];
+                let mut depth = 1;
+                let mut end = rest.len();
+                for (i, ch) in rest.char_indices().skip(pattern.len() + 2) {
+                    match ch {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                let chain = &rest[..end];
+                for (i, _) in chain.match_indices(".route(web::") {
+                    let m = &chain[i + 12..];
+                    let method = &m[..m.find('(').unwrap()];
+                    out.insert((method.to_uppercase(), format!("{prefix}{pattern}")));
+                }
             }
         }
     }
