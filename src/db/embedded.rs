@@ -122,6 +122,9 @@ pub struct EmbeddedPostgres {
     /// `runuser` is preferred over `su` because it needs no shell quoting.
     runuser: Option<PathBuf>,
     port: u16,
+    /// Whether this handle started the server: only then does `stop` stop it,
+    /// so `claimdesk user …` next to a running `serve` leaves it running.
+    owned: bool,
 }
 
 impl EmbeddedPostgres {
@@ -141,6 +144,7 @@ impl EmbeddedPostgres {
             run_as: choose_run_as().await?,
             runuser: find_on_path("runuser"),
             port: DEFAULT_PORT,
+            owned: false,
         };
         if pg.is_running().await? {
             pg.adopt_running_server().await?;
@@ -150,6 +154,7 @@ impl EmbeddedPostgres {
         }
         pg.prepare_data_dir().await?;
         pg.boot().await?;
+        pg.owned = true;
         Ok(pg)
     }
 
@@ -188,6 +193,10 @@ impl EmbeddedPostgres {
 
     /// Stops the cluster cleanly (pg_ctl stop -m fast), waiting for it.
     pub async fn stop(self) -> Result<()> {
+        if !self.owned {
+            tracing::info!(data_dir = %self.data_dir.display(), "leaving the embedded PostgreSQL running: another process started it");
+            return Ok(());
+        }
         let args = [
             OsString::from("stop"),
             "-D".into(),
@@ -722,9 +731,14 @@ mod tests {
             second.database_url("claimdesk"),
             first.database_url("claimdesk")
         );
+        // The second handle adopted a running server: stopping it leaves it up.
         second.stop().await?;
-
-        assert!(!first.is_running().await?);
+        assert!(first.is_running().await?);
+        first.stop().await?;
+        // It was really stopped: the next handle has to boot it again.
+        let third = EmbeddedPostgres::start(&dir).await?;
+        assert!(third.owned);
+        third.stop().await?;
         tokio::fs::remove_dir_all(&dir).await?;
         Ok(())
     }
@@ -738,6 +752,7 @@ mod tests {
             run_as: None,
             runuser: None,
             port: DEFAULT_PORT,
+            owned: false,
         };
         assert_eq!(
             pg.database_url("claimdesk"),
