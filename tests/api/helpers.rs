@@ -500,10 +500,12 @@ impl TestApp {
     }
 
     /// Changes a claim's status through the API and returns the response.
+    /// Changes a claim's status through the API, based on its current version.
     pub async fn set_status(&self, id: &str, status: &str, reason: &str) -> reqwest::Response {
+        let version = self.get_json(&format!("/api/claims/{id}")).await["version"].clone();
         self.post_json(
             &format!("/api/claims/{id}/status"),
-            &serde_json::json!({ "status": status, "reason": reason }),
+            &serde_json::json!({ "status": status, "reason": reason, "version": version }),
         )
         .await
     }
