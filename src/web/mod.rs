@@ -9,7 +9,7 @@ pub mod view;
 
 use crate::db::{DbConn, DbPool};
 use crate::error::{ApiError, AppError, AppResult};
-use actix_web::error::{JsonPayloadError, UrlencodedError};
+use actix_web::error::{JsonPayloadError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -56,6 +56,16 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     ApiError(app).into()
 }
 
+/// A query string that does not parse (`?limit=lots`): 400, as JSON under `/api/`.
+fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let app = AppError::BadRequest(format!("Invalid query string: {err}"));
+    if req.path().starts_with("/api/") {
+        ApiError(app).into()
+    } else {
+        app.into()
+    }
+}
+
 fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
     match err {
         UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
@@ -74,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .limit(BODY_LIMIT)
             .error_handler(form_error),
     )
+    .app_data(web::QueryConfig::default().error_handler(query_error))
     .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
     .configure(pages::health::configure)
     .service(web::scope("/api").configure(api::configure))

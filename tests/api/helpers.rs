@@ -499,8 +499,8 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Changes a claim's status through the API and returns the response.
-    /// Changes a claim's status through the API, based on its current version.
+    /// Changes a claim's status through the API, based on its current
+    /// version, and returns the response.
     pub async fn set_status(&self, id: &str, status: &str, reason: &str) -> reqwest::Response {
         let version = self.get_json(&format!("/api/claims/{id}")).await["version"].clone();
         self.post_json(
@@ -535,17 +535,50 @@ pub fn location(res: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// Undoes HTML escaping of text content and attribute values.
+/// Undoes HTML escaping of text content and attribute values: the named
+/// entities and every numeric one (`&#60;`, `&#x3c;`).
 pub fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&#47;", "/")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let decoded = rest.find(';').filter(|&end| end <= 10).and_then(|end| {
+            let entity = &rest[1..end];
+            let c = match entity {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => entity
+                    .strip_prefix("#x")
+                    .or_else(|| entity.strip_prefix("#X"))
+                    .map(|h| u32::from_str_radix(h, 16))
+                    .or_else(|| entity.strip_prefix('#').map(str::parse))
+                    .and_then(Result::ok)
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `page` shows `text` as text: present once entities are decoded.
+pub fn shows_text(page: &str, text: &str) -> bool {
+    unescape(page).contains(text)
 }
 
 /// The raw (still escaped) content of the `<textarea id="{id}">`.
@@ -570,6 +603,17 @@ pub fn input_value<'a>(html: &'a str, id: &str) -> &'a str {
         .unwrap_or_else(|| panic!("#{id} has no value"))
         + 7..];
     &v[..v.find('"').unwrap()]
+}
+
+/// The text of the first table cell labelled `label` (`<td data-label="{label}" ...>`).
+pub fn cell<'a>(html: &'a str, label: &str) -> &'a str {
+    let open = format!("data-label=\"{label}\"");
+    let start = html
+        .find(&open)
+        .unwrap_or_else(|| panic!("no cell labelled {label}"));
+    let rest = &html[start..];
+    let body = &rest[rest.find('>').unwrap() + 1..];
+    body[..body.find("</td>").unwrap()].trim()
 }
 
 /// The message shown next to a field (`<p class="field-error" id="{field}-error">`).

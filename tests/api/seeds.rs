@@ -1,0 +1,236 @@
+//! The built-in seeds: idempotent loading, automatic seeding of an empty
+//! database, and the content of the reference story.
+
+use crate::helpers::{bearer_client, create_user, spawn_server, TestApp, TestDb};
+use claimdesk::domain::Role;
+use claimdesk::models::{claim, story};
+use serde_json::Value;
+use std::collections::HashSet;
+
+async fn claim_count(db: &TestDb) -> i64 {
+    claim::count(&mut db.conn().await).await.unwrap()
+}
+
+/// The seeded source with this exact name, from the API.
+async fn source_id(app: &TestApp, name: &str) -> String {
+    let list = app.get_json("/api/sources").await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no seeded source {name:?}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Full details of every claim by this source.
+async fn claims_by(app: &TestApp, name: &str) -> Vec<Value> {
+    let id = source_id(app, name).await;
+    let mut out = Vec::new();
+    for c in app.all_claims(&format!("source={id}")).await {
+        out.push(
+            app.get_json(&format!("/api/claims/{}", c["id"].as_str().unwrap()))
+                .await,
+        );
+    }
+    out
+}
+
+fn figure_values(claim: &Value) -> Vec<i64> {
+    claim["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["min"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn loading_the_seeds_twice_creates_nothing_the_second_time() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+
+    let first = claimdesk::seed::load_builtin(&mut conn).await.unwrap();
+    let after_first = claim_count(&db).await;
+    let second = claimdesk::seed::load_builtin(&mut conn).await.unwrap();
+    let after_second = claim_count(&db).await;
+
+    assert!(first.claims_created >= 25, "{first:?}");
+    assert_eq!(first.claims_skipped, 0);
+    assert_eq!(after_first, first.claims_created as i64);
+    assert_eq!(second.claims_created, 0);
+    assert_eq!(second.claims_skipped, first.claims_created);
+    assert_eq!(after_second, after_first);
+    assert_eq!(story::count(&mut conn).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn seeded_app_has_at_least_25_claims_across_at_least_8_source_types() {
+    let app = TestApp::spawn_seeded().await;
+
+    let claims = app.all_claims("").await;
+    let sources = app.get_json("/api/sources").await;
+
+    assert!(claims.len() >= 25, "only {} claims", claims.len());
+    let types: HashSet<&str> = claims
+        .iter()
+        .map(|c| c["source"]["source_type"].as_str().unwrap())
+        .collect();
+    assert!(types.len() >= 8, "only {types:?}");
+    let ids: HashSet<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), claims.len(), "no claim listed twice");
+    // No source is listed twice either (names are unique case-insensitively).
+    let names: Vec<String> = sources["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert_eq!(names.iter().collect::<HashSet<_>>().len(), names.len());
+    // Every claim belongs to the one reference story.
+    let stories: HashSet<&str> = claims
+        .iter()
+        .map(|c| c["story"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(stories.len(), 1);
+}
+
+#[tokio::test]
+async fn the_observatory_claim_carries_826_killed_and_111_civilians() {
+    let app = TestApp::spawn_seeded().await;
+
+    let claims = claims_by(&app, "Syrian Observatory for Human Rights").await;
+
+    assert_eq!(claims[0]["source"]["source_type"], "monitor");
+    let toll = claims
+        .iter()
+        .find(|c| c["quote"].as_str().unwrap().contains("826"))
+        .expect("the death toll claim");
+    let figures = figure_values(toll);
+    assert!(figures.contains(&826), "{figures:?}");
+    assert!(figures.contains(&111), "{figures:?}");
+    assert!(toll["quote"].as_str().unwrap().contains("111 civilians"));
+}
+
+#[tokio::test]
+async fn the_un_claim_carries_370000_displaced() {
+    let app = TestApp::spawn_seeded().await;
+
+    let claims = claims_by(&app, "United Nations").await;
+
+    assert!(claims
+        .iter()
+        .all(|c| c["source"]["source_type"] == "international"));
+    let displaced = claims
+        .iter()
+        .find(|c| figure_values(c).contains(&370_000))
+        .expect("a claim with 370,000");
+    assert!(displaced["quote"].as_str().unwrap().contains("370,000"));
+    assert_eq!(
+        displaced["figures"][0]["label"].as_str().unwrap(),
+        "people displaced"
+    );
+}
+
+#[tokio::test]
+async fn unverifiable_seed_claims_have_a_reason_in_their_history() {
+    let app = TestApp::spawn_seeded().await;
+
+    let unverifiable = app.all_claims("status=unverifiable").await;
+
+    assert!(!unverifiable.is_empty());
+    for c in &unverifiable {
+        let d = app
+            .get_json(&format!("/api/claims/{}", c["id"].as_str().unwrap()))
+            .await;
+        let history = d["history"].as_array().unwrap();
+        let last = &history[0];
+        assert_eq!(last["action"], "status_changed");
+        assert_eq!(last["to_status"], "unverifiable");
+        assert_eq!(
+            last["from_status"], "in_review",
+            "verdicts go through review"
+        );
+        assert!(
+            last["reason"].as_str().is_some_and(|r| r.len() > 10),
+            "{last}"
+        );
+    }
+    // Most seeded claims are still open.
+    assert!(!app.all_claims("status=unverified").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_seeded_board_and_story_page_render() {
+    let app = TestApp::spawn_seeded().await;
+    let story_id = app.all_claims("").await[0]["story"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let board = app.html("/").await;
+    let story = app.html(&format!("/stories/{story_id}")).await;
+
+    assert!(board.contains("Syrian Observatory for Human Rights"));
+    assert!(board.matches(r#"data-label="Claim""#).count() >= 25);
+    assert!(story.contains("ring of steel"));
+    assert!(story.contains("Mohammed al-Rahmoun"));
+}
+
+#[tokio::test]
+async fn migrate_and_seed_on_an_empty_database_seeds_it_once() {
+    let db = TestDb::blank().await;
+
+    claimdesk::startup::migrate_and_seed(&db.url, false)
+        .await
+        .unwrap();
+    let after_first = claim_count(&db).await;
+    claimdesk::startup::migrate_and_seed(&db.url, false)
+        .await
+        .unwrap();
+    let after_second = claim_count(&db).await;
+    // `claimdesk seed` forces a reload: still nothing doubled.
+    claimdesk::startup::migrate_and_seed(&db.url, true)
+        .await
+        .unwrap();
+    let after_forced = claim_count(&db).await;
+
+    assert!(after_first >= 25, "{after_first}");
+    assert_eq!(after_second, after_first);
+    assert_eq!(after_forced, after_first);
+    assert_eq!(story::count(&mut db.conn().await).await.unwrap(), 1);
+
+    // The server started on it shows the seeded claims.
+    let reader = create_user(&db, Role::Viewer, "Reader").await;
+    let (addr, handle) = spawn_server(&db.url);
+    let res = bearer_client(&reader.token)
+        .get(format!("{addr}/api/claims?limit=200"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["items"].as_array().unwrap().len() as i64, after_first);
+    handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn migrate_and_seed_leaves_a_database_with_data_alone() {
+    let app = TestApp::spawn().await;
+    app.story("A story someone entered").await;
+
+    claimdesk::startup::migrate_and_seed(&app.db.url, false)
+        .await
+        .unwrap();
+
+    assert_eq!(claim_count(&app.db).await, 0);
+    assert_eq!(
+        app.get_json("/api/stories").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
