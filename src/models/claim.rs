@@ -88,6 +88,12 @@ pub struct ClaimFilter {
     pub source_type: Option<SourceType>,
     pub source_id: Option<Uuid>,
     pub story_id: Option<Uuid>,
+    /// Words that must appear in the quote or summary (case-insensitive).
+    pub text: Option<String>,
+    /// Claimed on or after this day (UTC).
+    pub from: Option<DateTime<Utc>>,
+    /// Claimed before this instant (the day after the chosen end date).
+    pub until: Option<DateTime<Utc>>,
     pub after: Option<Cursor>,
 }
 
@@ -120,7 +126,25 @@ pub fn matches(f: &ClaimFilter) -> Predicate {
     if let Some(id) = f.story_id {
         p = Box::new(p.and(claims::story_id.eq(id)));
     }
+    if let Some(text) = &f.text {
+        let pattern = format!("%{}%", escape_like(text));
+        let in_summary = claims::summary.ilike(pattern.clone()).assume_not_null();
+        p = Box::new(p.and(claims::quote.ilike(pattern).or(in_summary)));
+    }
+    if let Some(from) = f.from {
+        p = Box::new(p.and(claims::claimed_at.ge(from).assume_not_null()));
+    }
+    if let Some(until) = f.until {
+        p = Box::new(p.and(claims::claimed_at.lt(until).assume_not_null()));
+    }
     p
+}
+
+/// Searched words are literal: `%` and `_` match themselves.
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// `(created_at, id) <op> cursor`: a row comparison lets PostgreSQL start

@@ -193,6 +193,11 @@ impl StatusForm {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ClaimQuery {
+    /// Free-text search in the quote and summary.
+    pub q: String,
+    /// Claimed from / to (inclusive dates, YYYY-MM-DD).
+    pub from: String,
+    pub to: String,
     pub status: String,
     pub source_type: String,
     pub source: String,
@@ -214,6 +219,12 @@ impl ClaimQuery {
             AppError::BadRequest(format!("Unknown {what} filter: {v:?}"))
         }
         let id = |what: &str, v: &str| uuid::Uuid::parse_str(v).map_err(|_| bad(what, v));
+        let day = |v: &str| {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+        };
         Ok(crate::models::claim::ClaimFilter {
             status: blank(&self.status)
                 .map(|v| ClaimStatus::parse(v).ok_or_else(|| bad("status", v)))
@@ -223,6 +234,17 @@ impl ClaimQuery {
                 .transpose()?,
             source_id: blank(&self.source).map(|v| id("source", v)).transpose()?,
             story_id: blank(&self.story).map(|v| id("story", v)).transpose()?,
+            text: blank(&self.q).map(str::to_owned),
+            from: blank(&self.from)
+                .map(|v| day(v).ok_or_else(|| bad("from date", v)))
+                .transpose()?,
+            until: blank(&self.to)
+                .map(|v| {
+                    day(v)
+                        .map(|d| d + chrono::Duration::days(1))
+                        .ok_or_else(|| bad("to date", v))
+                })
+                .transpose()?,
             after: blank(&self.after)
                 .map(|v| crate::models::claim::Cursor::decode(v).ok_or_else(|| bad("page", v)))
                 .transpose()?,
@@ -233,6 +255,9 @@ impl ClaimQuery {
     pub fn filter_query(&self) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
+            ("q", &self.q),
+            ("from", &self.from),
+            ("to", &self.to),
             ("status", &self.status),
             ("source_type", &self.source_type),
             ("source", &self.source),
@@ -249,6 +274,9 @@ impl ClaimQuery {
     pub fn next_query(&self, cursor: &crate::models::claim::Cursor) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
+            ("q", &self.q),
+            ("from", &self.from),
+            ("to", &self.to),
             ("status", &self.status),
             ("source_type", &self.source_type),
             ("source", &self.source),
@@ -266,8 +294,16 @@ impl ClaimQuery {
     }
 
     pub fn is_filtered(&self) -> bool {
-        [&self.status, &self.source_type, &self.source, &self.story]
-            .iter()
-            .any(|v| !v.trim().is_empty())
+        [
+            &self.q,
+            &self.from,
+            &self.to,
+            &self.status,
+            &self.source_type,
+            &self.source,
+            &self.story,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
     }
 }
