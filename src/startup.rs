@@ -17,7 +17,12 @@ use tracing_actix_web::TracingLogger;
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // Logs go to stderr: `claimdesk export` writes its data to stdout, and a
+    // log line from another thread must neither mix into it nor wait on it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// A database URL, and the private cluster behind it when we started one.

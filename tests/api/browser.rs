@@ -345,3 +345,208 @@ async fn run_flow(client: &Client, app: &TestApp) {
     assert!(entry.contains("In review"), "history entry: {entry}");
     assert!(entry.contains("Unverified"), "history entry: {entry}");
 }
+
+// ------------------------------------------------- report and CSV download
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editor_opens_a_story_report_and_downloads_the_board_csv_in_a_real_browser() {
+    let (chromedriver, chromium) = match (find_program("chromedriver"), find_program("chromium")) {
+        (Some(d), Some(c)) => (d, c),
+        _ => {
+            let msg = "chromedriver/chromium not found: install Debian's `chromium` and \
+                       `chromium-driver` (apt-get install -y chromium chromium-driver)";
+            if in_ci() {
+                panic!("CI is set but the browser test cannot run: {msg}");
+            }
+            eprintln!("skipping the real-browser report test: {msg}");
+            return;
+        }
+    };
+
+    let app = TestApp::spawn_seeded().await;
+    let driver = Driver::start(&chromedriver).await;
+    let client = driver.session(&chromium).await;
+    let outcome = AssertUnwindSafe(run_report_flow(&client, &app))
+        .catch_unwind()
+        .await;
+    let closed = client.close().await;
+    drop(driver);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+    closed.unwrap();
+}
+
+async fn sign_in(client: &Client, app: &TestApp) {
+    client.goto(&app.url("/login")).await.unwrap();
+    wait_for(client, "#email")
+        .await
+        .send_keys(&app.user.email)
+        .await
+        .unwrap();
+    wait_for(client, "#password")
+        .await
+        .send_keys(&app.user.password)
+        .await
+        .unwrap();
+    wait_for(client, r#"form[action="/login"] button[type=submit]"#)
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "table.claims tbody tr").await;
+}
+
+async fn run_report_flow(client: &Client, app: &TestApp) {
+    sign_in(client, app).await;
+
+    // 1. From the board to the seed story, then to its report.
+    let story_link = wait_for(client, r#"table.claims td[data-label="Story"] a"#).await;
+    let story_title = story_link.text().await.unwrap();
+    story_link.click().await.unwrap();
+    assert_eq!(text(client, ".story-head h1").await, story_title);
+    wait_for(client, "#story-report")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(client, "article.report header h1").await, story_title);
+    let url = client.current_url().await.unwrap();
+    let story_id = url
+        .path()
+        .strip_prefix("/stories/")
+        .and_then(|p| p.strip_suffix("/report"))
+        .unwrap_or_else(|| panic!("not a story report: {url}"))
+        .to_owned();
+
+    // The summary bar adds up to the story's claims, per status.
+    let claims = app.all_claims(&format!("story={story_id}")).await;
+    let items = client
+        .find_all(Locator::Css("article.report .summary-bar li"))
+        .await
+        .unwrap();
+    let mut shown = 0;
+    for li in &items {
+        let label = li
+            .find(Locator::Css(".badge"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let n: usize = li
+            .find(Locator::Css("strong"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .parse()
+            .unwrap();
+        let status = claimdesk::domain::ClaimStatus::ALL
+            .into_iter()
+            .find(|s| s.label() == label)
+            .unwrap_or_else(|| panic!("unknown badge {label}"));
+        let expected = claims
+            .iter()
+            .filter(|c| c["status"] == status.as_str())
+            .count();
+        assert_eq!(n, expected, "{label}");
+        shown += n;
+    }
+    assert_eq!(shown, claims.len());
+
+    // Claims grouped by source, and the timeline with its reasons.
+    let groups = client
+        .find_all(Locator::Css("article.report section.source-group"))
+        .await
+        .unwrap();
+    let sources: std::collections::BTreeSet<&str> = claims
+        .iter()
+        .map(|c| c["source"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups.len(), sources.len());
+    let quotes = client
+        .find_all(Locator::Css("article.report li.report-claim"))
+        .await
+        .unwrap();
+    assert_eq!(quotes.len(), claims.len());
+    let timeline = text(client, "article.report section.timeline").await;
+    let reasons = client
+        .find_all(Locator::Css("section.timeline p.reason"))
+        .await
+        .unwrap();
+    assert!(
+        !reasons.is_empty(),
+        "seed verdicts have reasons: {timeline}"
+    );
+    let verdict = claims
+        .iter()
+        .find(|c| c["status"] == "verified")
+        .expect("a verified seed claim");
+    let d = app
+        .get_json(&format!("/api/claims/{}", verdict["id"].as_str().unwrap()))
+        .await;
+    let reason = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["to_status"] == "verified")
+        .unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(timeline.contains(&reason), "timeline lacks {reason}");
+
+    // 2. Back on the board, filtered to verified claims, download the CSV.
+    client.goto(&app.url("/?status=verified")).await.unwrap();
+    let link = wait_for(client, "#export-csv").await;
+    let href = link.prop("href").await.unwrap().expect("an href");
+    assert!(
+        href.contains("format=csv") && href.contains("status=verified"),
+        "{href}"
+    );
+    let session = client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name() == claimdesk::web::access::SESSION_COOKIE)
+        .expect("a session cookie in the browser");
+    let res = crate::helpers::client()
+        .get(&href)
+        .header("Cookie", format!("{}={}", session.name(), session.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let body = res.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(&body[..]);
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let status_col = header.iter().position(|h| h == "status").unwrap();
+    let quote_col = header.iter().position(|h| h == "quote").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let verified = app.all_claims("status=verified").await;
+    assert_eq!(rows.len(), verified.len());
+    assert!(rows.iter().all(|r| &r[status_col] == "verified"));
+    let mut from_csv: Vec<&str> = rows.iter().map(|r| &r[quote_col]).collect();
+    let mut from_api: Vec<&str> = verified
+        .iter()
+        .map(|c| c["quote"].as_str().unwrap())
+        .collect();
+    from_csv.sort_unstable();
+    from_api.sort_unstable();
+    assert_eq!(from_csv, from_api);
+}
