@@ -94,7 +94,7 @@ pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {
         .unwrap_or_default();
     with_db(&db, async |conn| {
         let saved = import::save(conn, None, &name, &content).await?;
-        let p = import::preview(conn, &content).await?;
+        let p = import::preview(conn, &content, Actor::SYSTEM.role).await?;
         if let Some(e) = &p.file_error {
             return Err(anyhow!("{e}"));
         }

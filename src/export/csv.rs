@@ -84,7 +84,10 @@ fn row(c: &ExportClaim) -> [String; 16] {
 
 /// Writes a batch (with the header row first when `header`).
 pub fn write(batch: &[ExportClaim], header: bool) -> Result<Vec<u8>, ::csv::Error> {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
+    // RFC 4180 ends records with CRLF.
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     if header {
         w.write_record(HEADER)?;
     }

@@ -172,8 +172,31 @@ pub async fn list(
     f: &ClaimFilter,
     limit: i64,
 ) -> QueryResult<ClaimPage> {
+    list_on(conn, f, limit).await
+}
+
+impl ClaimFilter {
+    /// No filter and no cursor: the board's default view, the hot path.
+    fn is_plain(&self) -> bool {
+        self.status.is_none()
+            && self.source_type.is_none()
+            && self.source_id.is_none()
+            && self.story_id.is_none()
+            && self.text.is_none()
+            && self.from.is_none()
+            && self.until.is_none()
+            && self.after.is_none()
+    }
+}
+
+/// Like [`list`], on a shared connection so it can be pipelined with other reads.
+pub async fn list_on(
+    mut conn: &AsyncPgConnection,
+    f: &ClaimFilter,
+    limit: i64,
+) -> QueryResult<ClaimPage> {
     let limit = limit.clamp(1, MAX_PAGE);
-    let mut q = claims::table
+    let base = claims::table
         .inner_join(sources::table)
         .inner_join(stories::table)
         .select((
@@ -182,13 +205,18 @@ pub async fn list(
             StoryBrief::as_select(),
         ))
         .order((claims::created_at.desc(), claims::id.desc()))
-        .limit(limit + 1)
-        .into_boxed();
-    q = q.filter(matches(f));
-    if let Some(c) = f.after {
-        q = q.filter(cursor_cmp(c, "<"));
-    }
-    let mut rows: Vec<ClaimRow> = q.load(conn).await?;
+        .limit(limit + 1);
+    let mut rows: Vec<ClaimRow> = if f.is_plain() {
+        // A fixed query is prepared once per connection; a boxed one is
+        // planned again on every request.
+        base.load(&mut conn).await?
+    } else {
+        let mut q = base.into_boxed().filter(matches(f));
+        if let Some(c) = f.after {
+            q = q.filter(cursor_cmp(c, "<"));
+        }
+        q.load(&mut conn).await?
+    };
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| Cursor {

@@ -6,6 +6,7 @@ use super::{claim, source, story, Actor, WriteError};
 use crate::db::schema::{claims, imports};
 use crate::domain::drafts::{ClaimDraft, SourceRef};
 use crate::domain::import::{self, ImportRow, RowError};
+use crate::domain::Role;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -100,7 +101,12 @@ async fn existing_claim(conn: &mut AsyncPgConnection, row: &ImportRow) -> QueryR
     Ok(n > 0)
 }
 
-pub async fn preview(conn: &mut AsyncPgConnection, content: &str) -> QueryResult<Preview> {
+/// What confirming `content` would do for someone with `role`.
+pub async fn preview(
+    conn: &mut AsyncPgConnection,
+    content: &str,
+    role: Role,
+) -> QueryResult<Preview> {
     let parsed = match import::parse(content) {
         Ok(p) => p,
         Err(e) => {
@@ -116,13 +122,26 @@ pub async fn preview(conn: &mut AsyncPgConnection, content: &str) -> QueryResult
     };
     let mut seen = std::collections::HashSet::new();
     for row in parsed.rows {
-        // A row repeated inside the file is a duplicate too.
-        let key = (
-            row.story.title.clone(),
-            row.story.url.clone(),
-            row.source.name.to_lowercase(),
-            row.quote.clone(),
-        );
+        // Verdicts need an editor; better said per row now than refused at confirm.
+        if row.status.is_final() && !role.allows(crate::domain::Access::Edit) {
+            let reason = format!(
+                "status: your role ({}) cannot import a verdict ({})",
+                role.label(),
+                row.status.as_str()
+            );
+            p.invalid.push(RowError {
+                line: row.line,
+                reason,
+            });
+            continue;
+        }
+        // A row repeated inside the file is a duplicate too; a story is the
+        // same story by URL when it has one, as `story::find_matching` decides.
+        let story_key = match &row.story.url {
+            Some(u) => (u.clone(), String::new()),
+            None => (row.story.title.clone(), row.story.outlet.clone()),
+        };
+        let key = (story_key, row.source.name.to_lowercase(), row.quote.clone());
         if !seen.insert(key) || existing_claim(conn, &row).await? {
             p.duplicates.push(row);
         } else {
@@ -151,7 +170,7 @@ pub async fn confirm(
                 "This import was already confirmed.",
             )));
         }
-        let p = preview(conn, &imp.content).await?;
+        let p = preview(conn, &imp.content, actor.role).await?;
         if let Some(e) = p.file_error {
             return Err(WriteError::Invalid(crate::domain::FieldErrors::single(
                 "content", e,

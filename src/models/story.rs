@@ -154,11 +154,12 @@ pub async fn list_with_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(
 }
 
 /// Every story's id and title, newest first: cheap enough for a filter menu.
-pub async fn list_titles(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Uuid, String)>> {
+/// Takes a shared connection so it can be pipelined with the board's reads.
+pub async fn list_titles(mut conn: &AsyncPgConnection) -> QueryResult<Vec<(Uuid, String)>> {
     stories::table
         .order((stories::created_at.desc(), stories::id.desc()))
         .select((stories::id, stories::title))
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 

@@ -112,8 +112,3 @@ impl crate::models::story::Story {
         when_opt(&self.published_at)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}

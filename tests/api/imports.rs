@@ -239,17 +239,28 @@ async fn a_failing_row_imports_nothing_and_the_corrected_upload_then_goes_throug
 
     let id = upload(&reporter, &app, REPORTER_CSV.as_bytes()).await;
     let html = preview(&reporter, &app, &id).await;
-    assert_eq!(counts(&html), (3, 0, 0));
+    // Reporters may not give verdicts: the preview says so for that row.
+    assert_eq!(counts(&html), (2, 0, 1));
+    assert!(html.contains("cannot import a verdict"));
 
-    // Reporters may not give verdicts: the third row fails, so nothing —
-    // not the story, the source or the first two claims — is written.
+    // A failure part-way through (here a constraint the second row breaks)
+    // writes nothing: not the story, the source or the first claim.
+    let mut conn = app.db.conn().await;
+    let add = "ALTER TABLE claims ADD CONSTRAINT test_refuse_second CHECK (quote <> 'Second reporter row')";
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(add), &mut conn)
+        .await
+        .unwrap();
     let res = confirm(&reporter, &app, &id).await;
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 500);
     assert_eq!(totals(&app).await, before, "all or nothing");
+    let drop = "ALTER TABLE claims DROP CONSTRAINT test_refuse_second";
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(drop), &mut conn)
+        .await
+        .unwrap();
 
     // The upload is not lost: the preview still offers it for correction.
     let html = preview(&reporter, &app, &id).await;
-    assert_eq!(counts(&html), (3, 0, 0));
+    assert_eq!(counts(&html), (2, 0, 1));
     assert!(unescape(textarea(&html, "content")).contains("Third reporter row,verified,I am sure"));
     assert!(html.contains(&format!("action=\"/imports/{id}/confirm\"")));
 

@@ -100,7 +100,7 @@ const SHOWN: usize = 200;
 async fn preview_page(pool: &DbPool, id: Uuid, me: CurrentUser) -> AppResult<PreviewPage> {
     let mut c = conn(pool).await?;
     let imp = import::find(&mut c, id).await?;
-    let p = import::preview(&mut c, &imp.content).await?;
+    let p = import::preview(&mut c, &imp.content, me.role).await?;
     Ok(PreviewPage {
         me: Some(me),
         can_confirm: p.can_confirm() && imp.confirmed_at.is_none(),
