@@ -251,10 +251,8 @@ impl ClaimQuery {
         })
     }
 
-    /// The filters alone, as a query string (for export links).
-    pub fn filter_query(&self) -> String {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+    fn filters(&self) -> [(&'static str, &str); 7] {
+        [
             ("q", &self.q),
             ("from", &self.from),
             ("to", &self.to),
@@ -262,30 +260,27 @@ impl ClaimQuery {
             ("source_type", &self.source_type),
             ("source", &self.source),
             ("story", &self.story),
-        ] {
+        ]
+    }
+
+    fn serializer(&self) -> url::form_urlencoded::Serializer<'static, String> {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.filters() {
             if !v.trim().is_empty() {
                 s.append_pair(k, v.trim());
             }
         }
-        s.finish()
+        s
+    }
+
+    /// The filters alone, as a query string (for export links).
+    pub fn filter_query(&self) -> String {
+        self.serializer().finish()
     }
 
     /// The same query moved to the page after `cursor`.
     pub fn next_query(&self, cursor: &crate::models::claim::Cursor) -> String {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", &self.q),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("status", &self.status),
-            ("source_type", &self.source_type),
-            ("source", &self.source),
-            ("story", &self.story),
-        ] {
-            if !v.trim().is_empty() {
-                s.append_pair(k, v.trim());
-            }
-        }
+        let mut s = self.serializer();
         if let Some(l) = self.limit {
             s.append_pair("limit", &l.to_string());
         }
@@ -294,16 +289,6 @@ impl ClaimQuery {
     }
 
     pub fn is_filtered(&self) -> bool {
-        [
-            &self.q,
-            &self.from,
-            &self.to,
-            &self.status,
-            &self.source_type,
-            &self.source,
-            &self.story,
-        ]
-        .iter()
-        .any(|v| !v.trim().is_empty())
+        self.filters().iter().any(|(_, v)| !v.trim().is_empty())
     }
 }
