@@ -65,7 +65,8 @@ fn template_name() -> String {
     let mut entries: Vec<_> = walk(&dir);
     entries.sort();
     for p in entries {
-        p.hash(&mut h);
+        // Relative paths: every checkout of the same migrations shares one template.
+        p.strip_prefix(&dir).unwrap_or(&p).hash(&mut h);
         std::fs::read(&p).unwrap_or_default().hash(&mut h);
     }
     format!("claimdesk_tmpl_{:016x}", h.finish())
@@ -106,6 +107,7 @@ async fn template() -> &'static str {
             .await
             .unwrap();
             if exists.is_empty() {
+                drop_stale_templates(&mut conn, &name).await;
                 exec(&mut conn, &format!("CREATE DATABASE {name}")).await;
                 run_migrations(&url_for(&server().await.admin_url, &name))
                     .await
@@ -115,6 +117,28 @@ async fn template() -> &'static str {
             name
         })
         .await
+}
+
+#[derive(diesel::QueryableByName)]
+struct DbName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+/// Templates built from older migrations are never used again; drop them
+/// (best effort: one may still be in use by another test process).
+async fn drop_stale_templates(conn: &mut AsyncPgConnection, keep: &str) {
+    let stale: Vec<DbName> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'claimdesk\\_tmpl\\_%'",
+    )
+    .load(conn)
+    .await
+    .unwrap_or_default();
+    for db in stale.into_iter().filter(|d| d.datname != keep) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {}", db.datname))
+            .execute(conn)
+            .await;
+    }
 }
 
 #[derive(diesel::QueryableByName)]
