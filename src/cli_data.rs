@@ -4,11 +4,10 @@ use crate::config::{DbArgs, SiteArgs};
 use crate::export::driver::Exporter;
 use crate::export::Format;
 use crate::models::{import, Actor};
-use crate::startup::Database;
+use crate::startup::with_migrated_db;
 use crate::web::forms::ClaimQuery;
 use anyhow::{anyhow, Context};
 use clap::Args;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -42,21 +41,6 @@ pub struct ImportArgs {
     pub yes: bool,
 }
 
-async fn with_db<T>(
-    args: &DbArgs,
-    f: impl AsyncFnOnce(&mut AsyncPgConnection) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
-    let db = Database::resolve(args).await?;
-    let result = async {
-        crate::db::run_migrations(&db.url).await?;
-        let mut conn = AsyncPgConnection::establish(&db.url).await?;
-        f(&mut conn).await
-    }
-    .await;
-    db.shutdown().await;
-    result
-}
-
 pub async fn export(db: DbArgs, args: ExportArgs) -> anyhow::Result<()> {
     let format = Format::parse(&args.format)
         .ok_or_else(|| anyhow!("--format must be csv, json, ndjson or claimreview"))?;
@@ -74,7 +58,7 @@ pub async fn export(db: DbArgs, args: ExportArgs) -> anyhow::Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut exporter = Exporter::new(format, filter, args.site.publisher(), args.bom);
-    with_db(&db, async |conn| {
+    with_migrated_db(&db, async |conn| {
         while let Some(chunk) = exporter.next_chunk(conn).await? {
             out.write_all(&chunk)?;
         }
@@ -92,7 +76,7 @@ pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    with_db(&db, async |conn| {
+    with_migrated_db(&db, async |conn| {
         let saved = import::save(conn, None, &name, &content).await?;
         let p = import::preview(conn, &content, Actor::SYSTEM.role).await?;
         if let Some(e) = &p.file_error {

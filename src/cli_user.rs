@@ -5,10 +5,9 @@ use crate::auth::password;
 use crate::config::DbArgs;
 use crate::domain::{self, Role};
 use crate::models::{user, Actor};
-use crate::startup::Database;
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use std::io::Read;
 
 #[derive(Debug, Subcommand)]
@@ -44,15 +43,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 pub async fn run(args: DbArgs, cmd: UserCommand) -> anyhow::Result<()> {
-    let db = Database::resolve(&args).await?;
-    let result = async {
-        crate::db::run_migrations(&db.url).await?;
-        let mut conn = AsyncPgConnection::establish(&db.url).await?;
-        execute(&mut conn, cmd).await
-    }
-    .await;
-    db.shutdown().await;
-    result
+    crate::startup::with_migrated_db(&args, async |conn| execute(conn, cmd).await).await
 }
 
 async fn find(conn: &mut AsyncPgConnection, email: &str) -> anyhow::Result<user::User> {

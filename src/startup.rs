@@ -19,8 +19,11 @@ pub fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr: `claimdesk export` writes its data to stdout, and a
     // log line from another thread must neither mix into it nor wait on it.
+    // Closing a request's span prints its one log line: method, route,
+    // status and latency (time.busy + time.idle).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -67,19 +70,30 @@ pub async fn migrate(args: DbArgs) -> anyhow::Result<()> {
 }
 
 pub async fn seed(args: DbArgs) -> anyhow::Result<()> {
-    let db = Database::resolve(&args).await?;
-    let result = migrate_and_seed(&db.url, true).await;
+    with_migrated_db(&args, async |conn| seed_if(conn, true).await).await
+}
+
+/// Resolves the database, applies migrations, and runs `f` on one
+/// connection; a private cluster started here is stopped afterwards.
+pub async fn with_migrated_db<T>(
+    args: &DbArgs,
+    f: impl AsyncFnOnce(&mut AsyncPgConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let db = Database::resolve(args).await?;
+    let result = async {
+        db::run_migrations(&db.url).await?;
+        let mut conn = AsyncPgConnection::establish(&db.url).await?;
+        f(&mut conn).await
+    }
+    .await;
     db.shutdown().await;
     result
 }
 
-/// Applies migrations, then loads the seeds when `always` or the database is empty.
-pub async fn migrate_and_seed(url: &str, always: bool) -> anyhow::Result<()> {
-    let applied = db::run_migrations(url).await?;
-    tracing::info!(applied, "migrations applied");
-    let mut conn = AsyncPgConnection::establish(url).await?;
-    if always || models::story::count(&mut conn).await? == 0 {
-        let report = seed::load_builtin(&mut conn).await?;
+/// Loads the seeds when `always` or the database has no story yet.
+async fn seed_if(conn: &mut AsyncPgConnection, always: bool) -> anyhow::Result<()> {
+    if always || models::story::count(conn).await? == 0 {
+        let report = seed::load_builtin(conn).await?;
         tracing::info!(
             created = report.claims_created,
             skipped = report.claims_skipped,
@@ -87,6 +101,16 @@ pub async fn migrate_and_seed(url: &str, always: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Applies migrations, loads the seeds when `always` or the database is
+/// empty, and tells the operator how to create the first account.
+pub async fn migrate_and_seed(url: &str, always: bool) -> anyhow::Result<()> {
+    let applied = db::run_migrations(url).await?;
+    tracing::info!(applied, "migrations applied");
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    seed_if(&mut conn, always).await?;
+    warn_if_no_users(&mut conn).await
 }
 
 pub async fn serve(args: DbArgs, serve: ServeArgs) -> anyhow::Result<()> {
@@ -102,7 +126,6 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
         TcpListener::bind(&serve.bind).with_context(|| format!("binding {}", serve.bind))?;
     let workers = serve.workers.unwrap_or_else(default_workers);
     tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
-    warn_if_no_users(url).await?;
     let settings = Settings {
         pool: args.pool_settings(workers),
         workers,
@@ -114,9 +137,8 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
 }
 
 /// Never a default password: tell the operator how to create the first admin.
-async fn warn_if_no_users(url: &str) -> anyhow::Result<()> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
-    if models::user::count(&mut conn).await? == 0 {
+async fn warn_if_no_users(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    if models::user::count(conn).await? == 0 {
         tracing::warn!(
             "No user accounts exist yet. Create the first admin with: \
              claimdesk user add --email you@example.org --name \"Your Name\" --role admin"

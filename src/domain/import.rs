@@ -67,7 +67,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
                 let cells: HashMap<&str, &str> = headers
                     .iter()
                     .map(String::as_str)
-                    .zip(r.iter().map(crate::export::csv::unneutralize))
+                    .zip(r.iter().map(super::formula::unneutralize))
                     .collect();
                 if cells.values().all(|c| c.trim().is_empty()) {
                     continue;

@@ -3,6 +3,7 @@
 
 pub mod drafts;
 pub mod figures;
+pub mod formula;
 pub mod import;
 pub mod password;
 pub mod role;

@@ -69,7 +69,15 @@ impl ClaimStatus {
     pub fn next_statuses(self) -> Vec<ClaimStatus> {
         Self::ALL
             .into_iter()
-            .filter(|to| transition(self, *to, "x").is_ok())
+            .filter(|to| kind(self, *to).is_ok())
+            .collect()
+    }
+
+    /// The moves from this status that `role` may make.
+    pub fn next_statuses_for(self, role: super::Role) -> Vec<ClaimStatus> {
+        Self::ALL
+            .into_iter()
+            .filter(|to| kind(self, *to).is_ok_and(|k| role.may_transition(k)))
             .collect()
     }
 }
@@ -118,23 +126,26 @@ pub enum TransitionError {
 ///
 /// unverified → in_review → {verified, corroborated, disputed, false, unverifiable};
 /// in_review → unverified sends a claim back; any verdict → in_review reopens it.
+/// Whether `from → to` is allowed at all, and what kind of move it is.
+pub fn kind(from: ClaimStatus, to: ClaimStatus) -> Result<TransitionKind, TransitionError> {
+    use ClaimStatus::*;
+    match (from, to) {
+        _ if from == to => Err(TransitionError::Unchanged(from)),
+        (Unverified, InReview) => Ok(TransitionKind::StartReview),
+        (Unverified, _) => Err(TransitionError::ReviewFirst),
+        (InReview, Unverified) => Ok(TransitionKind::SendBack),
+        (InReview, _) => Ok(TransitionKind::Verdict),
+        (_, InReview) => Ok(TransitionKind::Reopen),
+        (verdict, _) => Err(TransitionError::ReopenFirst(verdict)),
+    }
+}
+
 pub fn transition(
     from: ClaimStatus,
     to: ClaimStatus,
     reason: &str,
 ) -> Result<Transition, TransitionError> {
-    use ClaimStatus::*;
-    if from == to {
-        return Err(TransitionError::Unchanged(from));
-    }
-    let kind = match (from, to) {
-        (Unverified, InReview) => TransitionKind::StartReview,
-        (Unverified, _) => return Err(TransitionError::ReviewFirst),
-        (InReview, Unverified) => TransitionKind::SendBack,
-        (InReview, _) => TransitionKind::Verdict,
-        (_, InReview) => TransitionKind::Reopen,
-        (verdict, _) => return Err(TransitionError::ReopenFirst(verdict)),
-    };
+    let kind = kind(from, to)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(TransitionError::ReasonRequired);
@@ -226,6 +237,18 @@ mod tests {
         assert_eq!(Unverified.next_statuses(), vec![InReview]);
         assert_eq!(InReview.next_statuses().len(), 6);
         assert_eq!(False.next_statuses(), vec![InReview]);
+        assert_eq!(
+            InReview.next_statuses_for(crate::domain::Role::Reporter),
+            vec![Unverified]
+        );
+        assert_eq!(
+            False.next_statuses_for(crate::domain::Role::Reporter),
+            vec![]
+        );
+        assert_eq!(
+            False.next_statuses_for(crate::domain::Role::Editor),
+            vec![InReview]
+        );
     }
 
     #[test]

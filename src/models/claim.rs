@@ -82,7 +82,7 @@ impl Cursor {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClaimFilter {
     pub status: Option<ClaimStatus>,
     pub source_type: Option<SourceType>,
@@ -165,32 +165,17 @@ pub fn cursor_cmp(
         .sql(")")
 }
 
-/// The board: filtered, newest first, keyset-paginated so deep pages cost
-/// the same as the first one.
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    f: &ClaimFilter,
-    limit: i64,
-) -> QueryResult<ClaimPage> {
-    list_on(conn, f, limit).await
-}
-
 impl ClaimFilter {
     /// No filter and no cursor: the board's default view, the hot path.
     fn is_plain(&self) -> bool {
-        self.status.is_none()
-            && self.source_type.is_none()
-            && self.source_id.is_none()
-            && self.story_id.is_none()
-            && self.text.is_none()
-            && self.from.is_none()
-            && self.until.is_none()
-            && self.after.is_none()
+        *self == ClaimFilter::default()
     }
 }
 
-/// Like [`list`], on a shared connection so it can be pipelined with other reads.
-pub async fn list_on(
+/// The board: filtered, newest first, keyset-paginated so deep pages cost
+/// the same as the first. Takes a shared connection so it can be pipelined
+/// with other reads.
+pub async fn list(
     mut conn: &AsyncPgConnection,
     f: &ClaimFilter,
     limit: i64,

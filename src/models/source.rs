@@ -141,21 +141,13 @@ pub async fn find_by_name(conn: &mut AsyncPgConnection, name: &str) -> QueryResu
         .optional()
 }
 
-/// Like [`list`], on a shared connection so it can be pipelined.
-pub async fn list_on(mut conn: &AsyncPgConnection) -> QueryResult<Vec<Source>> {
+/// Every source, by name; small enough to list in full (hundreds, not millions).
+/// Takes a shared connection so it can be pipelined with other reads.
+pub async fn list(mut conn: &AsyncPgConnection) -> QueryResult<Vec<Source>> {
     sources::table
         .order(sources::name.asc())
         .select(Source::as_select())
         .load(&mut conn)
-        .await
-}
-
-/// Every source, by name; small enough to list in full (hundreds, not millions).
-pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Source>> {
-    sources::table
-        .order(sources::name.asc())
-        .select(Source::as_select())
-        .load(conn)
         .await
 }
 

@@ -17,6 +17,21 @@ use askama::Template;
 /// Largest request body accepted; a 10,000-character quote in any script fits easily.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
+/// An id from the URL; anything that is not a UUID names nothing (404).
+pub fn parse_id(raw: &str) -> AppResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+/// The `after` cursor of a paged list; blank means the first page.
+pub fn parse_cursor(raw: &str) -> AppResult<Option<crate::models::claim::Cursor>> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => crate::models::claim::Cursor::decode(raw)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into())),
+    }
+}
+
 pub async fn conn(pool: &DbPool) -> Result<DbConn, AppError> {
     Ok(pool.get().await?)
 }

@@ -191,8 +191,13 @@ async fn text(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn editor_adds_a_claim_and_moves_it_to_review_in_a_real_browser() {
+/// Runs `flow` in headless Chromium against a seeded app, closing the
+/// browser even when a step fails. Without Chromium it skips, unless CI is
+/// set: then the missing browser is a failure.
+async fn in_browser<F>(what: &str, flow: F)
+where
+    F: for<'a> FnOnce(&'a Client, &'a TestApp) -> futures::future::BoxFuture<'a, ()>,
+{
     let (chromedriver, chromium) = match (find_program("chromedriver"), find_program("chromium")) {
         (Some(d), Some(c)) => (d, c),
         _ => {
@@ -202,7 +207,7 @@ async fn editor_adds_a_claim_and_moves_it_to_review_in_a_real_browser() {
             if in_ci() {
                 panic!("CI is set but the browser test cannot run: {msg}");
             }
-            eprintln!("skipping the real-browser smoke test: {msg}");
+            eprintln!("skipping the real-browser {what}: {msg}");
             return;
         }
     };
@@ -210,10 +215,7 @@ async fn editor_adds_a_claim_and_moves_it_to_review_in_a_real_browser() {
     let app = TestApp::spawn_seeded().await;
     let driver = Driver::start(&chromedriver).await;
     let client = driver.session(&chromium).await;
-    // Quit the browser even when a step fails, then report the failure.
-    let outcome = AssertUnwindSafe(run_flow(&client, &app))
-        .catch_unwind()
-        .await;
+    let outcome = AssertUnwindSafe(flow(&client, &app)).catch_unwind().await;
     let closed = client.close().await;
     drop(driver);
     if let Err(panic) = outcome {
@@ -222,27 +224,16 @@ async fn editor_adds_a_claim_and_moves_it_to_review_in_a_real_browser() {
     closed.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editor_adds_a_claim_and_moves_it_to_review_in_a_real_browser() {
+    in_browser("smoke test", |c, a| Box::pin(run_flow(c, a))).await;
+}
+
 async fn run_flow(client: &Client, app: &TestApp) {
     // 0. Signed out, the board sends the browser to the sign-in form.
-    client.goto(&app.url("/")).await.unwrap();
-    wait_for(client, "#email")
-        .await
-        .send_keys(&app.user.email)
-        .await
-        .unwrap();
-    wait_for(client, "#password")
-        .await
-        .send_keys(&app.user.password)
-        .await
-        .unwrap();
-    wait_for(client, r#"form[action="/login"] button[type=submit]"#)
-        .await
-        .click()
-        .await
-        .unwrap();
+    sign_in_from(client, app, "/").await;
 
     // 1. Signed in, back on the claim board: it lists the seeded claims.
-    wait_for(client, "table.claims tbody tr").await;
     let rows = client
         .find_all(Locator::Css("table.claims tbody tr"))
         .await
@@ -350,35 +341,13 @@ async fn run_flow(client: &Client, app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editor_opens_a_story_report_and_downloads_the_board_csv_in_a_real_browser() {
-    let (chromedriver, chromium) = match (find_program("chromedriver"), find_program("chromium")) {
-        (Some(d), Some(c)) => (d, c),
-        _ => {
-            let msg = "chromedriver/chromium not found: install Debian's `chromium` and \
-                       `chromium-driver` (apt-get install -y chromium chromium-driver)";
-            if in_ci() {
-                panic!("CI is set but the browser test cannot run: {msg}");
-            }
-            eprintln!("skipping the real-browser report test: {msg}");
-            return;
-        }
-    };
-
-    let app = TestApp::spawn_seeded().await;
-    let driver = Driver::start(&chromedriver).await;
-    let client = driver.session(&chromium).await;
-    let outcome = AssertUnwindSafe(run_report_flow(&client, &app))
-        .catch_unwind()
-        .await;
-    let closed = client.close().await;
-    drop(driver);
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-    closed.unwrap();
+    in_browser("report test", |c, a| Box::pin(run_report_flow(c, a))).await;
 }
 
-async fn sign_in(client: &Client, app: &TestApp) {
-    client.goto(&app.url("/login")).await.unwrap();
+/// Signs in through the form reached from `start` (a protected page
+/// redirects to it), and waits for the claim board.
+async fn sign_in_from(client: &Client, app: &TestApp, start: &str) {
+    client.goto(&app.url(start)).await.unwrap();
     wait_for(client, "#email")
         .await
         .send_keys(&app.user.email)
@@ -398,7 +367,7 @@ async fn sign_in(client: &Client, app: &TestApp) {
 }
 
 async fn run_report_flow(client: &Client, app: &TestApp) {
-    sign_in(client, app).await;
+    sign_in_from(client, app, "/login").await;
 
     // 1. From the board to the seed story, then to its report.
     let story_link = wait_for(client, r#"table.claims td[data-label="Story"] a"#).await;

@@ -91,3 +91,51 @@ async fn database_down_gives_503_quickly_and_recovers_when_it_is_back() {
     .await
     .ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_logs_one_line_per_request_with_status_and_latency() {
+    let db = TestDb::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_claimdesk"))
+        .args([
+            "--database-url",
+            &db.url,
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--workers",
+            "1",
+        ])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let started = Instant::now();
+    let status = loop {
+        match client().get(&url).send().await {
+            Ok(res) => break res.status(),
+            Err(_) if started.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("server did not start: {e}"),
+        }
+    };
+    assert_eq!(status, 200);
+    // Let the request's span close, then stop the server (this child only).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("/healthz")).collect();
+    assert_eq!(lines.len(), 1, "one line per request:\n{log}");
+    assert!(lines[0].contains("http.status_code=200"), "{}", lines[0]);
+    assert!(lines[0].contains("time.busy="), "{}", lines[0]);
+}

@@ -13,6 +13,7 @@ mod csrf;
 mod exports;
 mod health;
 mod imports;
+mod migrations;
 mod permissions;
 mod reports;
 mod security;

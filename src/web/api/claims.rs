@@ -31,8 +31,8 @@ pub struct ClaimList {
 
 async fn list(pool: web::Data<DbPool>, q: web::Query<ClaimQuery>) -> ApiResult<HttpResponse> {
     let filter = q.to_filter()?;
-    let mut c = conn(&pool).await?;
-    let page = claim::list(&mut c, &filter, q.limit.unwrap_or(50)).await?;
+    let c = conn(&pool).await?;
+    let page = claim::list(&c, &filter, q.limit.unwrap_or(50)).await?;
     Ok(HttpResponse::Ok().json(ClaimList {
         items: page.rows,
         next_cursor: page.next.map(|n| n.encode()),
@@ -135,7 +135,6 @@ async fn replace(
     let draft = body.draft()?;
     {
         let mut c = conn(&pool).await?;
-        claim::find(&mut c, id).await?;
         claim::update(
             &mut c,
             id,
@@ -174,7 +173,6 @@ async fn change_status(
     };
     {
         let mut c = conn(&pool).await?;
-        claim::find(&mut c, id).await?;
         claim::change_status(
             &mut c,
             id,

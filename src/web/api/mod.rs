@@ -68,7 +68,7 @@ impl Precondition {
 }
 
 pub(crate) fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError(AppError::NotFound))
+    Ok(crate::web::parse_id(raw)?)
 }
 
 /// A list with its status counts, as returned for a story or a source.

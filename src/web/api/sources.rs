@@ -115,7 +115,6 @@ async fn replace(
     let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
-    source::find(&mut c, id).await?;
     let s = source::update(
         &mut c,
         id,

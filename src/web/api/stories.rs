@@ -116,7 +116,6 @@ async fn replace(
     let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
-    story::find(&mut c, id).await?;
     let s = story::update(
         &mut c,
         id,

@@ -9,7 +9,7 @@ use crate::models::audit::{self, AuditFilter, AuditRow};
 use crate::models::user::{self, User, EMAIL_CONSTRAINT};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
-use crate::web::{conn, ok, render, see_other};
+use crate::web::{conn, ok, parse_id, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -134,10 +134,6 @@ async fn create_user(
     }
 }
 
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 /// Admins cannot lock themselves out by demoting or disabling their own account.
 fn not_self(me: &CurrentUser, id: Uuid) -> AppResult<()> {
     if me.id == id {
@@ -165,7 +161,6 @@ async fn set_role(
     let role = Role::parse(&form.role)
         .ok_or_else(|| AppError::Validation(FieldErrors::single("role", "Choose a role.")))?;
     let mut c = conn(&pool).await?;
-    user::find(&mut c, id).await?;
     user::set_role(&mut c, id, role, Actor::user(me.id, me.role)).await?;
     Ok(see_other("/admin/users"))
 }
@@ -179,7 +174,6 @@ async fn set_disabled(
     let id = parse_id(id)?;
     not_self(&me, id)?;
     let mut c = conn(pool).await?;
-    user::find(&mut c, id).await?;
     user::set_disabled(&mut c, id, disabled, Actor::user(me.id, me.role)).await?;
     Ok(see_other("/admin/users"))
 }

@@ -3,7 +3,7 @@
 use crate::db::DbPool;
 use crate::domain::drafts::ClaimDraft;
 use crate::domain::{ClaimStatus, FieldErrors};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
 use crate::models::export::ExportClaim;
@@ -13,7 +13,7 @@ use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::forms::{ClaimForm, ClaimQuery, StatusForm};
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, render, see_other};
+use crate::web::{conn, ok, parse_id, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -54,8 +54,8 @@ async fn board(
     let c = conn(&pool).await?;
     // Three independent reads, pipelined on one connection: one round trip.
     let (page, sources, stories) = futures_util::future::try_join3(
-        claim::list_on(&c, &filter, q.limit.unwrap_or(BOARD_PAGE)),
-        source::list_on(&c),
+        claim::list(&c, &filter, q.limit.unwrap_or(BOARD_PAGE)),
+        source::list(&c),
         story::list_titles(&c),
     )
     .await?;
@@ -95,16 +95,7 @@ impl ClaimPage {
             ..Default::default()
         };
         // Only offer moves this editor's role may make.
-        let next = d
-            .claim
-            .status
-            .next_statuses()
-            .into_iter()
-            .filter(|to| {
-                crate::domain::status::transition(d.claim.status, *to, "-")
-                    .is_ok_and(|t| me.role.may_transition(t.kind))
-            })
-            .collect();
+        let next = d.claim.status.next_statuses_for(me.role);
         ClaimPage {
             me: Some(me),
             next,
@@ -123,10 +114,6 @@ impl ClaimPage {
 #[serde(default)]
 struct ShowQuery {
     saved: Option<String>,
-}
-
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
 async fn show(
@@ -200,7 +187,7 @@ async fn edit_page(
     Ok(ClaimEditPage {
         me: Some(me),
         types: view::type_choices(&form.new_source_type),
-        sources: source::list(&mut c).await?,
+        sources: source::list(&c).await?,
         stories: story::list_with_counts(&mut c).await?,
         d,
         form,

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::import::{self, Import};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
-use crate::web::{conn, ok, render, see_other};
+use crate::web::{conn, ok, parse_id, render, see_other};
 use actix_multipart::form::{bytes::Bytes as FileBytes, MultipartForm, MultipartFormConfig};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -120,10 +120,6 @@ impl PreviewPage {
     pub fn duplicates_shown(&self) -> &[ImportRow] {
         &self.duplicates[..self.duplicates.len().min(SHOWN)]
     }
-}
-
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
 async fn show(

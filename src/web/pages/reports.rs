@@ -2,7 +2,7 @@
 
 use crate::db::DbPool;
 use crate::domain::ClaimStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::export::markdown;
 use crate::export::report::{self, TimelineEntry};
 use crate::models::claim::ClaimFilter;
@@ -10,10 +10,9 @@ use crate::models::export::ExportClaim;
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
 use crate::web::access::CurrentUser;
-use crate::web::{conn, ok, view};
+use crate::web::{conn, ok, parse_id, view};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/stories/{id}/report", web::get().to(story_report))
@@ -24,10 +23,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(default)]
 struct ReportQuery {
     format: String,
-}
-
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
 fn markdown_response(name: &str, body: String) -> HttpResponse {

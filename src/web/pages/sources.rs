@@ -4,17 +4,16 @@ use crate::db::DbPool;
 use crate::domain::drafts::SourceDraft;
 use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
-use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
+use crate::models::claim::{self, ClaimFilter, ClaimRow};
 use crate::models::source::{self, Source};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::forms::SourceForm;
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, render, see_other};
+use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sources", web::get().to(list))
@@ -111,10 +110,6 @@ async fn create(
     }
 }
 
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 async fn edit_form(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
@@ -140,7 +135,6 @@ async fn update(
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    source::find(&mut c, id).await?;
     let result = match SourceDraft::parse(&form.to_input(), "") {
         Ok(d) => source::update(&mut c, id, &d, form.version(), actor).await,
         Err(e) => Err(WriteError::Invalid(e)),
@@ -194,13 +188,7 @@ async fn show(
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let after = match q.after.as_str() {
-        "" => None,
-        raw => Some(
-            Cursor::decode(raw)
-                .ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?,
-        ),
-    };
+    let after = parse_cursor(&q.after)?;
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;
     let filter = ClaimFilter {
@@ -208,7 +196,7 @@ async fn show(
         after,
         ..Default::default()
     };
-    let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
+    let page = claim::list(&c, &filter, claim::MAX_PAGE).await?;
     let counts = view::status_summary(&source::status_counts(&mut c, id).await?);
     ok(&SourcePage {
         me: Some(me),

@@ -12,7 +12,7 @@ use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::forms::{ClaimForm, StoryForm};
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, render, see_other};
+use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -103,10 +103,6 @@ async fn create(
     }
 }
 
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 async fn edit_form(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
@@ -127,7 +123,6 @@ async fn update(
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    story::find(&mut c, id).await?;
     let result = match StoryDraft::parse(&form.to_input()) {
         Ok(d) => story::update(&mut c, id, &d, form.version(), actor).await,
         Err(e) => Err(WriteError::Invalid(e)),
@@ -191,7 +186,7 @@ async fn story_page(
         after,
         ..Default::default()
     };
-    let page = claim::list(&mut c, &filter, claim::MAX_PAGE).await?;
+    let page = claim::list(&c, &filter, claim::MAX_PAGE).await?;
     let form = form.unwrap_or_else(|| ClaimForm::for_story(id));
     Ok(StoryPage {
         me: Some(me),
@@ -201,7 +196,7 @@ async fn story_page(
             .map(|n| format!("/stories/{id}?after={}", n.encode())),
         rows: page.rows,
         types: view::type_choices(&form.new_source_type),
-        sources: source::list(&mut c).await?,
+        sources: source::list(&c).await?,
         story,
         form,
         errors: FieldErrors::new(),
@@ -215,13 +210,7 @@ async fn show(
     q: web::Query<ShowQuery>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let after = match q.after.as_str() {
-        "" => None,
-        raw => Some(
-            Cursor::decode(raw)
-                .ok_or_else(|| AppError::BadRequest("Unknown page cursor.".into()))?,
-        ),
-    };
+    let after = parse_cursor(&q.after)?;
     let mut page = story_page(&pool, parse_id(&id)?, after, None, me).await?;
     page.added = Uuid::parse_str(&q.added).ok();
     ok(&page)
