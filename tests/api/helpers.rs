@@ -107,7 +107,10 @@ async fn template() -> &'static str {
             .await
             .unwrap();
             if exists.is_empty() {
-                drop_stale_templates(&mut conn, &name).await;
+                // Several checkouts sharing one server (worktrees) keep each other's templates.
+                if std::env::var_os("CLAIMDESK_TEST_KEEP_TEMPLATES").is_none() {
+                    drop_stale_templates(&mut conn, &name).await;
+                }
                 exec(&mut conn, &format!("CREATE DATABASE {name}")).await;
                 run_migrations(&url_for(&server().await.admin_url, &name))
                     .await
