@@ -71,6 +71,7 @@ diesel::table! {
         history_id -> Nullable<Uuid>,
         url -> Text,
         created_at -> Timestamptz,
+        position -> Int4,
     }
 }
 

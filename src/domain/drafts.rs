@@ -284,6 +284,7 @@ impl StatusChangeInput {
                 format!("Must be at most {} characters.", v::MAX_TEXT),
             );
         }
+        e.take("reason", v::plain_text(&self.reason));
         let transition = to.and_then(|to| {
             status::transition(current, to, &self.reason)
                 .map_err(|err| {
@@ -392,6 +393,53 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(errs.get("status").is_some_and(|m| m.contains("review")));
+    }
+
+    #[test]
+    fn every_text_field_refuses_nul() {
+        let nul = "a\u{0}b".to_owned();
+        let claim = ClaimInput {
+            quote: nul.clone(),
+            summary: Some(nul.clone()),
+            claimed_where: Some(nul.clone()),
+            figures: FiguresInput::Lines(format!("3 {nul}")),
+            ..claim_input()
+        };
+        let errs = ClaimDraft::parse(&claim).err().unwrap_or_default();
+        for f in ["quote", "summary", "claimed_where", "figures"] {
+            assert!(errs.get(f).is_some(), "no error for {f}");
+        }
+        let source = SourceInput {
+            name: nul.clone(),
+            source_type: "witness".into(),
+            affiliation: Some(nul.clone()),
+            description: Some(nul.clone()),
+        };
+        let errs = SourceDraft::parse(&source, "").err().unwrap_or_default();
+        for f in ["name", "affiliation", "description"] {
+            assert!(errs.get(f).is_some(), "no error for {f}");
+        }
+        let story = StoryInput {
+            title: nul.clone(),
+            outlet: nul.clone(),
+            dateline: Some(nul.clone()),
+            notes: Some(nul.clone()),
+            ..Default::default()
+        };
+        let errs = StoryDraft::parse(&story).err().unwrap_or_default();
+        for f in ["title", "outlet", "dateline", "notes"] {
+            assert!(errs.get(f).is_some(), "no error for {f}");
+        }
+        let change = StatusChangeInput {
+            status: "in_review".into(),
+            reason: nul,
+            evidence: String::new(),
+        };
+        let errs = change
+            .parse(ClaimStatus::Unverified)
+            .err()
+            .unwrap_or_default();
+        assert!(errs.get("reason").is_some());
     }
 
     #[test]

@@ -20,6 +20,7 @@ impl Figure {
         if self.label.trim().is_empty() {
             return Err("Each figure needs a label, e.g. \"826 killed\".".into());
         }
+        super::validation::plain_text(&self.label)?;
         if self.min < 0 || self.max.is_some_and(|m| m < self.min) {
             return Err(format!(
                 "Figure \"{}\": a range must run from low to high.",

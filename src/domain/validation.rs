@@ -60,6 +60,25 @@ fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Control characters a person cannot type into a text field: NUL (which
+/// PostgreSQL refuses outright, answering a 500) and the rest of C0 and DEL.
+/// TAB, LF and CR are ordinary text.
+fn is_forbidden_control(c: char) -> bool {
+    c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+pub const CONTROL_MESSAGE: &str =
+    "Must not contain control characters (such as NUL); remove them and try again.";
+
+/// The one rule for every stored text field: no NUL or other C0 controls
+/// except TAB, LF and CR.
+pub fn plain_text(value: &str) -> Result<(), String> {
+    if value.chars().any(is_forbidden_control) {
+        return Err(CONTROL_MESSAGE.into());
+    }
+    Ok(())
+}
+
 /// Required text, trimmed, with a maximum length in characters (not bytes,
 /// so Arabic and emoji get the same allowance as Latin text).
 pub fn required(value: &str, max: usize) -> Result<String, String> {
@@ -70,6 +89,7 @@ pub fn required(value: &str, max: usize) -> Result<String, String> {
     if char_len(v) > max {
         return Err(format!("Must be at most {max} characters."));
     }
+    plain_text(v)?;
     Ok(v.to_owned())
 }
 
@@ -78,18 +98,21 @@ pub fn optional(value: Option<&str>, max: usize) -> Result<Option<String>, Strin
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) if char_len(v) > max => Err(format!("Must be at most {max} characters.")),
-        Some(v) => Ok(Some(v.to_owned())),
+        Some(v) => plain_text(v).map(|()| Some(v.to_owned())),
     }
 }
 
 /// An absolute http(s) URL; anything else could become a `javascript:` link.
+/// Returns the parsed URL's serialisation, never the raw input: there `<`,
+/// `>`, `"`, spaces and controls are percent-encoded, so a stored link
+/// cannot break out of an attribute, a Markdown link or a JSON-LD script.
 pub fn http_url(value: &str) -> Result<String, String> {
     let v = value.trim();
     if char_len(v) > MAX_URL {
         return Err(format!("Must be at most {MAX_URL} characters."));
     }
     match url::Url::parse(v) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(v.to_owned()),
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u.into()),
         _ => Err("Must be a full http:// or https:// address.".into()),
     }
 }
@@ -152,6 +175,57 @@ mod tests {
         assert!(http_url("javascript:alert(1)").is_err());
         assert!(http_url("ftp://example.org").is_err());
         assert!(http_url("example.org").is_err());
+    }
+
+    #[test]
+    fn urls_are_stored_in_their_parsed_form() {
+        assert_eq!(
+            http_url("https://example.org/x><img src=x onerror=alert(1)>"),
+            Ok("https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E".into())
+        );
+        assert_eq!(
+            http_url("https://example.org/?q=\"><script>"),
+            Ok("https://example.org/?q=%22%3E%3Cscript%3E".into())
+        );
+        assert_eq!(
+            http_url(" HTTPS://Example.ORG "),
+            Ok("https://example.org/".into())
+        );
+        for hostile in [
+            "https://exa<mple.org/",
+            "javascript://example.org/%0aalert(1)",
+        ] {
+            assert!(http_url(hostile).is_err(), "{hostile}");
+        }
+        let stored = http_url("https://example.org/a b\u{0}c\"d'e`f").unwrap_or_default();
+        assert!(
+            !stored.contains(['<', '>', '"', ' ', '\u{0}', '`']),
+            "{stored}"
+        );
+    }
+
+    #[test]
+    fn text_fields_refuse_nul_and_other_controls() {
+        for bad in [
+            "a\u{0}b",
+            "\u{1}",
+            "x\u{1b}[31m",
+            "bell\u{7}",
+            "del\u{7f}",
+            "vt\u{b}ff\u{c}",
+        ] {
+            assert_eq!(required(bad, 100), Err(CONTROL_MESSAGE.into()), "{bad:?}");
+            assert_eq!(
+                optional(Some(bad), 100),
+                Err(CONTROL_MESSAGE.into()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            required("tab\tline\r\nend", 100),
+            Ok("tab\tline\r\nend".into())
+        );
+        assert_eq!(optional(Some("دمشق\n"), 100), Ok(Some("دمشق".into())));
     }
 
     #[test]

@@ -87,13 +87,36 @@ pub fn review(c: &ExportClaim, p: &Publisher) -> Option<Value> {
     Some(r)
 }
 
-/// JSON that is safe inside `<script type="application/ld+json">`: no `<`,
-/// `>` or `&` can close the element or start markup.
+/// JSON made safe to paste inside `<script type="application/ld+json">`:
+/// `<`, `>` and `&` (which could close the element or start markup) and
+/// U+2028/U+2029 (line terminators to older JavaScript parsers) are written
+/// as `\u` escapes. They can only occur inside JSON strings, so replacing
+/// them in the serialised text keeps the JSON equal.
+pub fn escape_for_script(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Pretty, script-safe JSON for the claim page.
 pub fn script_safe(v: &Value) -> String {
-    let s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    escape_for_script(&serde_json::to_string_pretty(v).unwrap_or_default())
+}
+
+/// Compact, script-safe JSON appended to `out` (the bulk export).
+pub fn write_script_safe(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
+    let json = serde_json::to_string(v)?;
+    out.extend_from_slice(escape_for_script(&json).as_bytes());
+    Ok(())
 }
 
 #[cfg(test)]
@@ -127,10 +150,20 @@ mod tests {
     }
 
     #[test]
-    fn script_safe_escapes_markup() {
-        let v = json!({ "q": "</script><b>&" });
-        let s = script_safe(&v);
-        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
-        assert_eq!(serde_json::from_str::<Value>(&s).ok(), Some(v));
+    fn script_safe_escapes_markup_and_line_separators() {
+        let v = json!({
+            "q": "</script><b>&amp;\u{2028}\u{2029}",
+            "url": "https://example.org/x><img src=x onerror=alert(1)>",
+            "list": ["<!--", "]]>"],
+        });
+        let pretty = script_safe(&v);
+        let mut compact = Vec::new();
+        assert!(write_script_safe(&mut compact, &v).is_ok());
+        let compact = String::from_utf8(compact).unwrap_or_default();
+        for s in [&pretty, &compact] {
+            assert!(!s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']), "{s}");
+            assert!(s.contains("\\u003c/script\\u003e") && s.contains("\\u2028"));
+            assert_eq!(serde_json::from_str::<Value>(s).ok().as_ref(), Some(&v));
+        }
     }
 }

@@ -116,7 +116,7 @@ impl Exporter {
                     if self.emitted > 0 {
                         out.push(b',');
                     }
-                    serde_json::to_writer(&mut out, &r)?;
+                    claimreview::write_script_safe(&mut out, &r)?;
                     self.emitted += 1;
                 }
                 return Ok(out);

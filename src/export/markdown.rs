@@ -1,23 +1,95 @@
 //! Markdown versions of the story and source reports.
+//!
+//! Every stored value is written through [`esc`] or [`link`], whatever the
+//! validation let in at the time it was stored: older rows may hold raw URLs,
+//! and any Markdown renderer turns raw `<img …>` into live HTML.
 
-use super::report::TimelineEntry;
+use super::report::{Coverage, TimelineEntry};
 use crate::domain::ClaimStatus;
 use crate::models::export::ExportClaim;
 use crate::models::source::Source;
 use crate::models::story::Story;
 use std::fmt::Write;
 
-/// Markdown-escapes text that came from editors.
-fn esc(s: &str) -> String {
+/// Characters that open inline markup somewhere in CommonMark, GitHub or
+/// kramdown Markdown (emphasis, code, links, images, tables, strikethrough,
+/// math, attribute lists): written with a backslash so they stay literal.
+/// Values never start a line except where [`esc_line_start`] handles it, so
+/// block markers (`-`, `+`, `1.`) need no escape elsewhere.
+const MARKDOWN_PUNCTUATION: &[char] = &[
+    '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '!', '|', '~', '$',
+];
+
+/// Breaks a renderer honours: a value must never start a new line, a new
+/// block or a table row.
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// Markdown-escapes text that came from editors: one line, no markup, no
+/// HTML. `<`, `>` and `&` become entities (renderers show them as the
+/// characters, never as tags or entity references); other metacharacters get
+/// a backslash; every line break and control character becomes a space.
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
-        ) {
-            out.push('\\');
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c if is_line_break(c) || c.is_control() => out.push(' '),
+            c if MARKDOWN_PUNCTUATION.contains(&c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
         }
-        out.push(if c == '\n' { ' ' } else { c });
+    }
+    out
+}
+
+/// A value written at the start of a line: besides [`esc`], nothing that
+/// would open a list, a setext heading or an indented code block there.
+pub fn esc_line_start(s: &str) -> String {
+    let e = esc(s);
+    let e = e.trim_start();
+    let digits = e.bytes().take_while(u8::is_ascii_digit).count();
+    match e.as_bytes().get(digits) {
+        Some(b'.' | b')') if digits > 0 => format!("{}\\{}", &e[..digits], &e[digits..]),
+        Some(b'-' | b'+' | b'=') if digits == 0 => format!("\\{e}"),
+        _ => e.to_owned(),
+    }
+}
+
+/// A URL as an autolink `<https://…>` when it is an http(s) URL, else as
+/// escaped text. The target is the parsed URL's serialisation with every
+/// character that could end the autolink or mean something to a renderer
+/// (`<`, `>`, spaces, quotes, backslash, controls, non-ASCII) percent-encoded.
+pub fn link(raw: &str) -> String {
+    match url::Url::parse(raw.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            format!("<{}>", percent_encode_unsafe(u.as_str()))
+        }
+        _ => esc(raw),
+    }
+}
+
+fn percent_encode_unsafe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        let safe = b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'<' | b'>' | b'"' | b'\'' | b'\\' | b'`' | b'{' | b'}' | b'|' | b'^'
+            );
+        if safe {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
     }
     out
 }
@@ -28,6 +100,18 @@ fn counts_line(counts: &[(ClaimStatus, i64)]) -> String {
         .map(|(s, n)| format!("{}: {n}", s.label()))
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// "Showing 5,000 of 5,001 claims", with the full export, when a report is cut.
+fn coverage_note(out: &mut String, coverage: &Coverage) {
+    if coverage.is_partial() {
+        let _ = writeln!(
+            out,
+            "> **{}** The full list is in the export: {}\n",
+            coverage.note(),
+            link(&coverage.export_url)
+        );
+    }
 }
 
 fn claim_block(out: &mut String, c: &ExportClaim) {
@@ -46,7 +130,7 @@ fn claim_block(out: &mut String, c: &ExportClaim) {
         let _ = writeln!(out, "  - Reason: {}", esc(r));
     }
     for e in &c.evidence {
-        let _ = writeln!(out, "  - Evidence: <{e}>");
+        let _ = writeln!(out, "  - Evidence: {}", link(e));
     }
 }
 
@@ -55,19 +139,21 @@ pub fn story_report(
     counts: &[(ClaimStatus, i64)],
     groups: &[(Source, Vec<ExportClaim>)],
     timeline: &[TimelineEntry],
+    coverage: &Coverage,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", esc(&story.title));
-    let mut meta = vec![esc(&story.outlet)];
+    let mut meta = vec![esc_line_start(&story.outlet)];
     meta.extend(story.dateline.as_deref().map(esc));
     meta.extend(story.published_at.map(|t| t.format("%Y-%m-%d").to_string()));
-    meta.extend(story.url.as_ref().map(|u| format!("<{u}>")));
+    meta.extend(story.url.as_deref().map(link));
     let _ = writeln!(
         out,
         "{}\n\n**Claims by status:** {}\n",
         meta.join(" · "),
         counts_line(counts)
     );
+    coverage_note(&mut out, coverage);
     for (source, claims) in groups {
         let _ = writeln!(
             out,
@@ -111,6 +197,7 @@ pub fn source_report(
     source: &Source,
     record: &[(ClaimStatus, i64, f64)],
     claims: &[ExportClaim],
+    coverage: &Coverage,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -120,7 +207,7 @@ pub fn source_report(
         source.source_type.label()
     );
     if let Some(a) = &source.affiliation {
-        let _ = writeln!(out, "{}\n", esc(a));
+        let _ = writeln!(out, "{}\n", esc_line_start(a));
     }
     let _ = writeln!(
         out,
@@ -130,6 +217,7 @@ pub fn source_report(
         let _ = writeln!(out, "| {} | {n} | {:.0} % |", s.label(), share * 100.0);
     }
     let _ = writeln!(out, "\n## Claims\n");
+    coverage_note(&mut out, coverage);
     for c in claims {
         claim_block(&mut out, c);
         let _ = writeln!(out, "  - Story: {}", esc(&c.story.title));
@@ -139,11 +227,94 @@ pub fn source_report(
 
 #[cfg(test)]
 mod tests {
+    use super::{esc, esc_line_start, link};
+
+    const PAYLOAD: &str = "https://example.org/x><img src=x onerror=alert(1)>";
+
     #[test]
     fn editor_text_cannot_inject_markdown() {
         assert_eq!(
-            super::esc("*bold* [x](javascript:y) <b>"),
-            "\\*bold\\* \\[x\\](javascript:y) \\<b\\>"
+            esc("*bold* [x](javascript:y) <b>"),
+            "\\*bold\\* \\[x\\]\\(javascript:y\\) &lt;b&gt;"
         );
+    }
+
+    #[test]
+    fn no_stored_text_opens_a_tag_or_an_entity() {
+        for hostile in [
+            PAYLOAD,
+            "<script>alert(1)</script>",
+            "</textarea><svg/onload=alert(1)>",
+            "<!-- comment",
+            "&lt;img src=x&gt;",
+            "<https://evil.example>",
+            "<a href='javascript:alert(1)'>x</a>",
+        ] {
+            let e = esc(hostile);
+            assert!(!e.contains('<') && !e.contains('>'), "{hostile} -> {e}");
+            // Every & starts one of the three entities we write.
+            let amps = e.matches('&').count();
+            let ours =
+                e.matches("&lt;").count() + e.matches("&gt;").count() + e.matches("&amp;").count();
+            assert_eq!(amps, ours, "{hostile} -> {e}");
+        }
+    }
+
+    #[test]
+    fn no_line_break_of_any_kind_survives() {
+        let hostile = "a\nb\rc\r\nd\u{0b}e\u{0c}f\u{85}g\u{2028}h\u{2029}i\u{0}j\u{1b}k\tl";
+        assert_eq!(esc(hostile), "a b c  d e f g h i j k l");
+        // So a value can never start a heading, a quote or a table row.
+        assert_eq!(esc("x\r# y"), "x \\# y");
+        assert_eq!(esc("x\u{2028}> y"), "x &gt; y");
+        assert_eq!(esc("x\r| a | b |"), "x \\| a \\| b \\|");
+    }
+
+    #[test]
+    fn values_at_a_line_start_open_no_block() {
+        for (raw, want) in [
+            ("- item", "\\- item"),
+            ("+ item", "\\+ item"),
+            ("1. item", "1\\. item"),
+            ("2024) item", "2024\\) item"),
+            ("=====", "\\====="),
+            ("    code", "code"),
+            ("\r\n# heading", "\\# heading"),
+            ("> quote", "&gt; quote"),
+            ("Ministry of Defence", "Ministry of Defence"),
+            ("2024 in review", "2024 in review"),
+        ] {
+            assert_eq!(esc_line_start(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn links_are_percent_encoded_autolinks_or_plain_text() {
+        assert_eq!(
+            link(PAYLOAD),
+            "<https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E>"
+        );
+        assert_eq!(
+            link("https://example.org/a?b=1&c=2"),
+            "<https://example.org/a?b=1&c=2>"
+        );
+        for hostile in [
+            PAYLOAD,
+            "https://example.org/\"><script>alert(1)</script>",
+            "https://example.org/a b>c",
+            "https://example.org/\u{2028}<img>",
+            "https://example.org/?q=`x`'y'\\z",
+        ] {
+            let l = link(hostile);
+            let inner = &l[1..l.len() - 1];
+            assert!(l.starts_with("<https://") && l.ends_with('>'), "{l}");
+            assert!(
+                !inner.contains(['<', '>', ' ', '"', '\'', '`', '\\']) && inner.is_ascii(),
+                "{hostile} -> {l}"
+            );
+        }
+        // Not an http(s) URL: no link at all, just escaped text.
+        assert_eq!(link("javascript:alert(1)"), "javascript:alert\\(1\\)");
+        assert_eq!(link("<img src=x>"), "&lt;img src=x&gt;");
     }
 }

@@ -126,7 +126,13 @@ async fn evidence_for(
 ) -> QueryResult<HashMap<Uuid, Vec<String>>> {
     let rows: Vec<(Uuid, String)> = evidence::table
         .filter(evidence::claim_id.eq_any(ids))
-        .order((evidence::claim_id, evidence::created_at))
+        // Oldest status change first, each change's links in the order given.
+        .order((
+            evidence::claim_id,
+            evidence::created_at,
+            evidence::history_id,
+            evidence::position,
+        ))
         .select((evidence::claim_id, evidence::url))
         .load(conn)
         .await?;

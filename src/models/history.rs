@@ -30,6 +30,9 @@ pub struct Evidence {
     pub history_id: Option<Uuid>,
     pub url: String,
     pub created_at: DateTime<Utc>,
+    /// Index of the link in the list it was given in; links are always read
+    /// in this order.
+    pub position: i32,
 }
 
 /// A history entry with the evidence given for it.
@@ -72,7 +75,9 @@ impl NewHistory {
     }
 }
 
-/// Records one history entry and its evidence links.
+/// Records one history entry and its evidence links, in the order given
+/// (`links[i]` gets position `i`). The one way evidence is written: status
+/// changes, seeds and imports all come through here.
 pub async fn append(
     conn: &mut AsyncPgConnection,
     entry: NewHistory,
@@ -88,13 +93,15 @@ pub async fn append(
     }
     let rows: Vec<_> = links
         .iter()
-        .map(|url| {
+        .enumerate()
+        .map(|(i, url)| {
             (
                 evidence::id.eq(Uuid::new_v4()),
                 evidence::claim_id.eq(claim_id),
                 evidence::history_id.eq(Some(history_id)),
                 evidence::url.eq(url),
                 evidence::created_at.eq(at),
+                evidence::position.eq(i as i32),
             )
         })
         .collect();
@@ -119,7 +126,7 @@ pub async fn for_claim(
         .await?;
     let links: Vec<Evidence> = evidence::table
         .filter(evidence::claim_id.eq(claim_id))
-        .order(evidence::created_at.asc())
+        .order((evidence::history_id, evidence::position))
         .select(Evidence::as_select())
         .load(conn)
         .await?;
@@ -154,6 +161,7 @@ pub async fn for_claims(
         .await?;
     let links: Vec<Evidence> = evidence::table
         .filter(evidence::claim_id.eq_any(ids))
+        .order((evidence::history_id, evidence::position))
         .select(Evidence::as_select())
         .load(conn)
         .await?;

@@ -2,11 +2,142 @@
 //! user typed is lost before validation, and a bad form can be re-rendered.
 
 use crate::domain::drafts::{ClaimInput, FiguresInput, SourceInput, StatusChangeInput, StoryInput};
+use crate::error::{ApiError, AppError};
 use crate::models::claim::ClaimDetail;
 use crate::models::source::Source;
 use crate::models::story::Story;
 use crate::web::view;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+/// Percent-decodes an urlencoded body or query string and checks that what
+/// comes out is UTF-8. serde_urlencoded (behind actix's `Form` and `Query`)
+/// replaces invalid bytes with U+FFFD, silently storing something nobody
+/// typed; here they are refused instead. Splitting on `&` and `=` first is
+/// not needed: both are ASCII, which never occurs inside a valid multi-byte
+/// sequence, so the whole is valid exactly when every key and value is.
+pub fn check_utf8(raw: &[u8]) -> Result<(), String> {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b).to_digit(16).map(|d| d as u8)
+    }
+    let mut decoded = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let byte = match (raw[i], raw.get(i + 1).copied(), raw.get(i + 2).copied()) {
+            (b'%', Some(h), Some(l)) => match (hex(h), hex(l)) {
+                (Some(h), Some(l)) => {
+                    i += 2;
+                    h << 4 | l
+                }
+                _ => b'%',
+            },
+            (b, _, _) => b,
+        };
+        decoded.push(byte);
+        i += 1;
+    }
+    std::str::from_utf8(&decoded).map(|_| ()).map_err(|_| {
+        "The request contains bytes that are not valid UTF-8 text; nothing was saved. \
+         Send it as UTF-8."
+            .to_owned()
+    })
+}
+
+/// `application/x-www-form-urlencoded` bodies for every HTML form handler:
+/// like `web::Form`, but invalid UTF-8 is a 400, never U+FFFD.
+pub struct Form<T>(pub T);
+
+impl<T> Form<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Form<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn body_error(err: actix_web::Error) -> AppError {
+    match err.as_error::<actix_web::error::PayloadError>() {
+        Some(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
+        _ => AppError::BadRequest(format!("Could not read the form: {err}")),
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let urlencoded = req.content_type() == "application/x-www-form-urlencoded";
+        let body = actix_web::web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !urlencoded {
+                return Err(AppError::BadRequest(
+                    "Send the form as application/x-www-form-urlencoded.".into(),
+                )
+                .into());
+            }
+            let body = body.await.map_err(body_error)?;
+            check_utf8(&body).map_err(AppError::BadRequest)?;
+            serde_urlencoded::from_bytes(&body)
+                .map(Form)
+                .map_err(|e| AppError::BadRequest(format!("Could not read the form: {e}")).into())
+        })
+    }
+}
+
+/// Query strings, with the same UTF-8 rule as [`Form`]; a 400 as JSON
+/// under `/api/`.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let raw = req.query_string();
+        let parsed = check_utf8(raw.as_bytes())
+            .and_then(|()| {
+                serde_urlencoded::from_str(raw).map_err(|e| format!("Invalid query string: {e}"))
+            })
+            .map(Query)
+            .map_err(|m| {
+                let err = AppError::BadRequest(m);
+                if req.path().starts_with("/api/") {
+                    ApiError(err).into()
+                } else {
+                    err.into()
+                }
+            });
+        std::future::ready(parsed)
+    }
+}
+
+/// A form without the version it was based on could overwrite a change it
+/// never saw: refused (428) like the API does, with the input kept and the
+/// record shown as it is now, so that a resubmission is a conscious one.
+pub const MISSING_VERSION: &str = "This form was sent without the version of the record it was \
+     based on, so it could overwrite someone else's change; nothing was saved. The record as \
+     stored now is shown; your input is kept in the form — check it and submit again.";
 
 fn opt(s: &str) -> Option<String> {
     Some(s.to_owned())
@@ -234,7 +365,13 @@ impl ClaimQuery {
                 .transpose()?,
             source_id: blank(&self.source).map(|v| id("source", v)).transpose()?,
             story_id: blank(&self.story).map(|v| id("story", v)).transpose()?,
-            text: blank(&self.q).map(str::to_owned),
+            text: blank(&self.q)
+                .map(|v| {
+                    crate::domain::validation::plain_text(v)
+                        .map(|()| v.to_owned())
+                        .map_err(|m| AppError::BadRequest(format!("Search: {m}")))
+                })
+                .transpose()?,
             from: blank(&self.from)
                 .map(|v| day(v).ok_or_else(|| bad("from date", v)))
                 .transpose()?,
@@ -290,5 +427,32 @@ impl ClaimQuery {
 
     pub fn is_filtered(&self) -> bool {
         self.filters().iter().any(|(_, v)| !v.trim().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_utf8;
+
+    #[test]
+    fn utf8_is_checked_after_percent_decoding() {
+        for ok in [
+            "quote=Damascus+awaits",
+            "quote=%D8%AF%D9%85%D8%B4%D9%82&x=1",
+            "a=100%25&b=%zz&c=%",
+            "",
+        ] {
+            assert!(check_utf8(ok.as_bytes()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "quote=%FF",
+            "quote=%C3",
+            "q=%C3&x=%A9",
+            "%E2%82=1",
+            "q=%ED%A0%80",
+        ] {
+            assert!(check_utf8(bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert!(check_utf8(b"quote=\xff").is_err());
     }
 }

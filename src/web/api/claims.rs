@@ -10,7 +10,7 @@ use crate::models::claim::{self, ClaimRow};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::conn;
-use crate::web::forms::ClaimQuery;
+use crate::web::forms::{ClaimQuery, Query};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ pub struct ClaimList {
     pub next_cursor: Option<String>,
 }
 
-async fn list(pool: web::Data<DbPool>, q: web::Query<ClaimQuery>) -> ApiResult<HttpResponse> {
+async fn list(pool: web::Data<DbPool>, q: Query<ClaimQuery>) -> ApiResult<HttpResponse> {
     let filter = q.to_filter()?;
     let c = conn(&pool).await?;
     let page = claim::list(&c, &filter, q.limit.unwrap_or(50)).await?;

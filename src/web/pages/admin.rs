@@ -251,6 +251,11 @@ impl AuditQuery {
     fn to_filter(&self) -> AppResult<AuditFilter> {
         let bad = |what: &str| AppError::BadRequest(format!("Unknown {what} filter."));
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        // Free-text filters go to PostgreSQL, which answers NUL with an error.
+        for (what, value) in [("object type", &self.object_type), ("action", &self.action)] {
+            v::plain_text(value)
+                .map_err(|m| AppError::BadRequest(format!("The {what} filter: {m}")))?;
+        }
         let date = |s: &str, what: &str| v::optional_datetime(Some(s)).map_err(|_| bad(what));
         Ok(AuditFilter {
             actor_id: opt(&self.user)
@@ -293,7 +298,7 @@ const AUDIT_PAGE: i64 = 100;
 async fn audit_log(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    q: web::Query<AuditQuery>,
+    q: crate::web::forms::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let filter = q.to_filter()?;

@@ -11,7 +11,7 @@ use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
-use crate::web::forms::{ClaimForm, ClaimQuery, StatusForm};
+use crate::web::forms::{self, ClaimForm, ClaimQuery, Form, Query, StatusForm};
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_id, render, see_other};
 use actix_web::http::StatusCode;
@@ -46,7 +46,7 @@ pub struct BoardPage {
 
 async fn board(
     pool: web::Data<DbPool>,
-    q: web::Query<ClaimQuery>,
+    q: Query<ClaimQuery>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
@@ -119,7 +119,7 @@ struct ShowQuery {
 async fn show(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    q: web::Query<ShowQuery>,
+    q: Query<ShowQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
@@ -133,7 +133,7 @@ async fn show(
 async fn change_status(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: web::Form<StatusForm>,
+    form: Form<StatusForm>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
@@ -141,16 +141,22 @@ async fn change_status(
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
-    let result = claim::change_status(&mut c, id, &form.to_input(), form.version(), actor).await;
-    let (status, errors, conflict) = match result {
-        Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status"))),
-        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(WriteError::Stale { current }) => (
-            StatusCode::CONFLICT,
+    let (status, errors, conflict) = match form.version() {
+        None => (
+            StatusCode::PRECONDITION_REQUIRED,
             FieldErrors::new(),
-            Some(view::stale_message(current)),
+            Some(forms::MISSING_VERSION.to_owned()),
         ),
-        Err(e @ (WriteError::Db(_) | WriteError::Forbidden(_))) => return Err(e.into()),
+        Some(v) => match claim::change_status(&mut c, id, &form.to_input(), Some(v), actor).await {
+            Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status"))),
+            Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+            Err(WriteError::Stale { current }) => (
+                StatusCode::CONFLICT,
+                FieldErrors::new(),
+                Some(view::stale_message(current)),
+            ),
+            Err(e @ (WriteError::Db(_) | WriteError::Forbidden(_))) => return Err(e.into()),
+        },
     };
     // Re-render with the editor's input kept, against the claim as it is now.
     let d = claim::find_detail(&mut c, id).await?;
@@ -207,28 +213,37 @@ async fn edit_form(
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: web::Form<ClaimForm>,
+    form: Form<ClaimForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match ClaimDraft::parse(&form.to_input()) {
-        Ok(draft) => {
+    // `Err(None)`: the form named no version, so nothing is attempted.
+    let result = match (ClaimDraft::parse(&form.to_input()), form.version()) {
+        (_, None) => Err(None),
+        (Ok(draft), Some(v)) => {
             let mut c = conn(&pool).await?;
-            claim::update(&mut c, id, &draft, form.version(), actor).await
+            claim::update(&mut c, id, &draft, Some(v), actor)
+                .await
+                .map_err(Some)
         }
-        Err(e) => Err(WriteError::Invalid(e)),
+        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
     };
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=edit"))),
-        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(WriteError::Stale { current }) => (
+        Err(None) => (
+            StatusCode::PRECONDITION_REQUIRED,
+            FieldErrors::new(),
+            Some(forms::MISSING_VERSION.to_owned()),
+        ),
+        Err(Some(WriteError::Invalid(e))) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+        Err(Some(WriteError::Stale { current })) => (
             StatusCode::CONFLICT,
             FieldErrors::new(),
             Some(view::stale_message(current)),
         ),
-        Err(e @ (WriteError::Db(_) | WriteError::Forbidden(_))) => return Err(e.into()),
+        Err(Some(e @ (WriteError::Db(_) | WriteError::Forbidden(_)))) => return Err(e.into()),
     };
     let mut page = edit_page(&pool, id, Some(form), me).await?;
     if conflict.is_some() {
@@ -249,7 +264,7 @@ struct ReviewUrlForm {
 async fn set_review_url(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: web::Form<ReviewUrlForm>,
+    form: Form<ReviewUrlForm>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {

@@ -3,8 +3,8 @@
 use crate::db::DbPool;
 use crate::domain::ClaimStatus;
 use crate::error::AppResult;
-use crate::export::markdown;
-use crate::export::report::{self, TimelineEntry};
+use crate::export::report::{self, Coverage, TimelineEntry};
+use crate::export::{markdown, Publisher};
 use crate::models::claim::ClaimFilter;
 use crate::models::export::ExportClaim;
 use crate::models::source::{self, Source};
@@ -43,6 +43,7 @@ pub struct StoryReport {
     pub counts: Vec<(ClaimStatus, i64)>,
     pub groups: Vec<(Source, Vec<ExportClaim>)>,
     pub timeline: Vec<TimelineEntry>,
+    pub coverage: Coverage,
 }
 
 async fn story_report(
@@ -50,6 +51,7 @@ async fn story_report(
     id: web::Path<String>,
     q: web::Query<ReportQuery>,
     me: CurrentUser,
+    publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut c = conn(&pool).await?;
@@ -60,12 +62,18 @@ async fn story_report(
         ..Default::default()
     };
     let claims = crate::models::report::claims(&mut c, &filter).await?;
+    let coverage = Coverage::new(
+        claims.len(),
+        &counts,
+        &format!("story={id}"),
+        &publisher.base_url,
+    );
     let timeline = report::timeline(&claims);
     let groups = report::by_source(claims);
     if q.format == "md" {
         return Ok(markdown_response(
             "story-report",
-            markdown::story_report(&story, &counts, &groups, &timeline),
+            markdown::story_report(&story, &counts, &groups, &timeline, &coverage),
         ));
     }
     ok(&StoryReport {
@@ -74,6 +82,7 @@ async fn story_report(
         counts,
         groups,
         timeline,
+        coverage,
     })
 }
 
@@ -84,6 +93,7 @@ pub struct SourceReport {
     pub source: Source,
     pub record: Vec<(ClaimStatus, i64, f64)>,
     pub claims: Vec<ExportClaim>,
+    pub coverage: Coverage,
 }
 
 impl SourceReport {
@@ -97,6 +107,7 @@ async fn source_report(
     id: web::Path<String>,
     q: web::Query<ReportQuery>,
     me: CurrentUser,
+    publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut c = conn(&pool).await?;
@@ -105,12 +116,19 @@ async fn source_report(
         source_id: Some(id),
         ..Default::default()
     };
+    let counts = source::status_counts(&mut c, id).await?;
     let claims = crate::models::report::claims(&mut c, &filter).await?;
-    let record = report::track_record(&claims);
+    let record = report::track_record(&counts);
+    let coverage = Coverage::new(
+        claims.len(),
+        &counts,
+        &format!("source={id}"),
+        &publisher.base_url,
+    );
     if q.format == "md" {
         return Ok(markdown_response(
             "source-report",
-            markdown::source_report(&source, &record, &claims),
+            markdown::source_report(&source, &record, &claims, &coverage),
         ));
     }
     ok(&SourceReport {
@@ -118,5 +136,6 @@ async fn source_report(
         source,
         record,
         claims,
+        coverage,
     })
 }

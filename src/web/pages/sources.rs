@@ -8,7 +8,7 @@ use crate::models::claim::{self, ClaimFilter, ClaimRow};
 use crate::models::source::{self, Source};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
-use crate::web::forms::SourceForm;
+use crate::web::forms::{self, Form, Query, SourceForm};
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
@@ -86,7 +86,7 @@ fn source_error(e: diesel::result::Error) -> AppError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    form: web::Form<SourceForm>,
+    form: Form<SourceForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
@@ -128,30 +128,39 @@ async fn edit_form(
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: web::Form<SourceForm>,
+    form: Form<SourceForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    let result = match SourceDraft::parse(&form.to_input(), "") {
-        Ok(d) => source::update(&mut c, id, &d, form.version(), actor).await,
-        Err(e) => Err(WriteError::Invalid(e)),
+    // `Err(None)`: the form named no version, so nothing is attempted.
+    let result = match (SourceDraft::parse(&form.to_input(), ""), form.version()) {
+        (_, None) => Err(None),
+        (Ok(d), Some(v)) => source::update(&mut c, id, &d, Some(v), actor)
+            .await
+            .map_err(Some),
+        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
     };
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/sources/{id}"))),
-        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(WriteError::Stale { current }) => (
+        Err(None) => (
+            StatusCode::PRECONDITION_REQUIRED,
+            FieldErrors::new(),
+            Some(forms::MISSING_VERSION.to_owned()),
+        ),
+        Err(Some(WriteError::Invalid(e))) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+        Err(Some(WriteError::Stale { current })) => (
             StatusCode::CONFLICT,
             FieldErrors::new(),
             Some(view::stale_message(current)),
         ),
-        Err(WriteError::Db(e)) => match source_error(e) {
+        Err(Some(WriteError::Db(e))) => match source_error(e) {
             AppError::Validation(e) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
             other => return Err(other),
         },
-        Err(e) => return Err(e.into()),
+        Err(Some(e)) => return Err(e.into()),
     };
     let current = source::find(&mut c, id).await?;
     if conflict.is_some() {
@@ -184,7 +193,7 @@ struct ShowQuery {
 async fn show(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    q: web::Query<ShowQuery>,
+    q: Query<ShowQuery>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;

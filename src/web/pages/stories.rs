@@ -10,7 +10,7 @@ use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
-use crate::web::forms::{ClaimForm, StoryForm};
+use crate::web::forms::{self, ClaimForm, Form, Query, StoryForm};
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
@@ -78,7 +78,7 @@ fn story_error(e: diesel::result::Error) -> AppError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    form: web::Form<StoryForm>,
+    form: Form<StoryForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
@@ -116,27 +116,36 @@ async fn edit_form(
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: web::Form<StoryForm>,
+    form: Form<StoryForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    let result = match StoryDraft::parse(&form.to_input()) {
-        Ok(d) => story::update(&mut c, id, &d, form.version(), actor).await,
-        Err(e) => Err(WriteError::Invalid(e)),
+    // `Err(None)`: the form named no version, so nothing is attempted.
+    let result = match (StoryDraft::parse(&form.to_input()), form.version()) {
+        (_, None) => Err(None),
+        (Ok(d), Some(v)) => story::update(&mut c, id, &d, Some(v), actor)
+            .await
+            .map_err(Some),
+        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
     };
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/stories/{id}"))),
-        Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(WriteError::Stale { current }) => (
+        Err(None) => (
+            StatusCode::PRECONDITION_REQUIRED,
+            FieldErrors::new(),
+            Some(forms::MISSING_VERSION.to_owned()),
+        ),
+        Err(Some(WriteError::Invalid(e))) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
+        Err(Some(WriteError::Stale { current })) => (
             StatusCode::CONFLICT,
             FieldErrors::new(),
             Some(view::stale_message(current)),
         ),
-        Err(WriteError::Db(e)) => return Err(story_error(e)),
-        Err(e) => return Err(e.into()),
+        Err(Some(WriteError::Db(e))) => return Err(story_error(e)),
+        Err(Some(e)) => return Err(e.into()),
     };
     let current = story::find(&mut c, id).await?;
     if conflict.is_some() {
@@ -207,7 +216,7 @@ async fn story_page(
 async fn show(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    q: web::Query<ShowQuery>,
+    q: Query<ShowQuery>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let after = parse_cursor(&q.after)?;
@@ -219,7 +228,7 @@ async fn show(
 async fn add_claim(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: web::Form<ClaimForm>,
+    form: Form<ClaimForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
