@@ -90,9 +90,10 @@ async fn names_titles_reasons_and_links_are_escaped() {
     }
     let claim_page = app.html(&format!("/claims/{id}")).await;
     assert!(shows_text(&claim_page, &format!("Reason {XSS}")));
+    // Links are stored in their parsed form: quotes and brackets percent-encoded.
     assert!(shows_text(
         &claim_page,
-        "href=\"https://example.org/\"><script>alert(1)</script>\""
+        "href=\"https://example.org/%22%3E%3Cscript%3Ealert(1)%3C/script%3E\""
     ));
 }
 

@@ -235,7 +235,11 @@ async fn source_edit_form_saves_and_redirects() {
     let res = app
         .post_form(
             &format!("/sources/{id}/edit"),
-            &[("name", "Syrian Arab Army"), ("source_type", "military")],
+            &[
+                ("name", "Syrian Arab Army"),
+                ("source_type", "military"),
+                ("version", hidden_version(&form)),
+            ],
         )
         .await;
 
@@ -358,4 +362,11 @@ async fn unknown_source_is_404_json_and_404_page() {
     assert_eq!(status, 404);
     assert!(page.contains("Not found"));
     assert_eq!(bad, 404);
+}
+
+/// The `version` the edit form carries in its hidden field.
+fn hidden_version(form: &str) -> &str {
+    let marker = "name=\"version\" value=\"";
+    let at = form.find(marker).expect("a version field") + marker.len();
+    &form[at..at + form[at..].find('"').unwrap()]
 }

@@ -229,7 +229,11 @@ async fn story_edit_form_saves_and_redirects() {
     let res = app
         .post_form(
             &format!("/stories/{id}/edit"),
-            &[("title", "New title"), ("outlet", "AFP")],
+            &[
+                ("title", "New title"),
+                ("outlet", "AFP"),
+                ("version", hidden_version(&form)),
+            ],
         )
         .await;
 
@@ -456,4 +460,11 @@ async fn add_claim_to_an_unknown_story_is_404() {
 
     assert_eq!(res.status(), 404);
     assert!(app.all_claims("").await.is_empty());
+}
+
+/// The `version` the edit form carries in its hidden field.
+fn hidden_version(form: &str) -> &str {
+    let marker = "name=\"version\" value=\"";
+    let at = form.find(marker).expect("a version field") + marker.len();
+    &form[at..at + form[at..].find('"').unwrap()]
 }
