@@ -612,16 +612,6 @@ async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
         "https://e.example/y",
     ];
     change(&app, &id, "in_review", "Links in a chosen order", &given).await;
-    // A row update (a fix, a normalisation) moves the row in the heap: the
-    // order must not depend on where rows happen to lie.
-    sql(
-        &app,
-        &format!(
-            "UPDATE evidence SET url = url WHERE url IN ('{}', '{}')",
-            given[0], given[2]
-        ),
-    )
-    .await;
     // The form gives links one per line, in the same way.
     let form_links = "https://e.example/f3\nhttps://e.example/f1\nhttps://e.example/f2";
     let (status, _) = post(
@@ -636,11 +626,17 @@ async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
     )
     .await;
     assert_eq!(status, 303);
-    sql(
-        &app,
-        &format!("UPDATE evidence SET url = url WHERE url = 'https://e.example/f3'"),
-    )
-    .await;
+    // A dump and restore, VACUUM FULL or any rewrite stores rows in another
+    // order (here: alphabetical): the order shown must not depend on it.
+    for q in [
+        "CREATE TABLE evidence_copy AS SELECT * FROM evidence ORDER BY url",
+        "DELETE FROM evidence",
+        "INSERT INTO evidence SELECT * FROM evidence_copy ORDER BY url",
+        "DROP TABLE evidence_copy",
+        "ANALYZE evidence",
+    ] {
+        sql(&app, q).await;
+    }
     let want: Vec<String> = given
         .iter()
         .map(|s| s.to_string())
