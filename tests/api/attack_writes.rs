@@ -197,6 +197,9 @@ async fn the_bulk_claimreview_export_is_safe_inside_a_script_block() {
     }
 }
 
+/// A form's fields, owned.
+type Form = Vec<(&'static str, String)>;
+
 /// (status, body) of a form POST.
 async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
     let res = app.post_form(path, form).await;
@@ -213,13 +216,13 @@ async fn html_forms_without_a_version_are_refused_with_428_and_keep_the_input() 
     let id = claim["id"].as_str().unwrap().to_owned();
 
     for version in [None, Some(""), Some("abc"), Some("1.0")] {
-        let with = |mut f: Vec<(&'static str, String)>| {
+        let with = |mut f: Form| {
             if let Some(v) = version {
                 f.push(("version", v.to_owned()));
             }
             f
         };
-        let cases: Vec<(String, Vec<(&str, String)>, &str)> = vec![
+        let cases: Vec<(String, Form, &str)> = vec![
             (
                 format!("/claims/{id}/edit"),
                 with(vec![
