@@ -77,7 +77,8 @@ impl NewHistory {
 
 /// Records one history entry and its evidence links, in the order given
 /// (`links[i]` gets position `i`). The one way evidence is written: status
-/// changes, seeds and imports all come through here.
+/// changes, seeds and imports all come through here. Links must come from
+/// `domain::validation::http_url` (or `url_lines`), which also normalises them.
 pub async fn append(
     conn: &mut AsyncPgConnection,
     entry: NewHistory,
