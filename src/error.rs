@@ -36,7 +36,7 @@ pub enum AppError {
     #[error("The database is unavailable; try again in a moment")]
     Unavailable(String),
     #[error("Internal error")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -126,6 +126,26 @@ impl From<DieselError> for AppError {
             DieselError::NotFound => AppError::NotFound,
             other => AppError::Internal(other.into()),
         }
+    }
+}
+
+/// Errors carried in an `anyhow::Error` (helpers that return one) are
+/// judged by what they wrap: a lost connection is still a 503.
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        if let Some(db) = err.downcast_ref::<DieselError>() {
+            if is_connection_failure(db) {
+                crate::db::deadline::poison();
+                return AppError::Unavailable(format!("{err:#}"));
+            }
+        }
+        if err
+            .downcast_ref::<diesel_async::pooled_connection::deadpool::PoolError>()
+            .is_some()
+        {
+            return AppError::Unavailable(format!("{err:#}"));
+        }
+        AppError::Internal(err)
     }
 }
 
@@ -312,6 +332,24 @@ mod tests {
         assert_eq!(
             status_of(DieselError::BrokenTransactionManager),
             StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
+    #[test]
+    fn a_connection_failure_inside_anyhow_is_still_503() {
+        let lost = anyhow::Error::from(db(
+            DatabaseErrorKind::UnableToSendCommand,
+            "connection closed",
+        ))
+        .context("confirming import");
+        assert_eq!(
+            AppError::from(lost).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let bug = anyhow::anyhow!("something else");
+        assert_eq!(
+            AppError::from(bug).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
         );
     }
 

@@ -9,8 +9,11 @@
 //! every connection it held is detached from the pool and closed (with a
 //! cancel request sent to the server), never handed to the next request.
 //!
-//! Long work (streaming exports, import confirmations) is exempt from the
-//! request budget and wraps each batch in [`bounded`] instead.
+//! Long work (streaming exports, import confirmations) wraps each batch in
+//! [`bounded`] instead. A long route's request budget ([`Budget::long`])
+//! covers what comes before its first batch (authentication, loading the
+//! upload) and stops counting once a batch starts, since the route may then
+//! hold one connection (one transaction) across all its batches.
 
 use crate::error::AppError;
 use std::future::Future;
@@ -37,6 +40,8 @@ pub struct Budget {
     limit: Duration,
     /// Whether the request itself is cut off when the budget is spent.
     enforced: bool,
+    /// Whether the first [`bounded`] batch lifts the budget (long routes).
+    lifted_by_batches: bool,
     state: Mutex<State>,
     changed: Notify,
 }
@@ -51,6 +56,8 @@ struct State {
     since: Option<Instant>,
     /// The work was abandoned: its connections must not be reused.
     fired: bool,
+    /// A long route started its batches: the request budget no longer runs.
+    lifted: bool,
 }
 
 /// Where a budget stands, for the watchdog.
@@ -65,19 +72,26 @@ pub enum Remaining {
 impl Budget {
     /// A budget that cuts the request off after `limit` of database time.
     pub fn enforced(limit: Duration) -> Arc<Budget> {
-        Arc::new(Budget::new(limit, true))
+        Arc::new(Budget::new(limit, true, false))
     }
 
-    /// A budget for long work: never cut off as a whole; `limit` bounds
-    /// each batch wrapped in [`bounded`].
+    /// A long route's budget: enforced until its first [`bounded`] batch
+    /// starts, after which each batch is bounded by `limit` instead.
+    pub fn long(limit: Duration) -> Arc<Budget> {
+        Arc::new(Budget::new(limit, true, true))
+    }
+
+    /// Never cut off as a whole; `limit` bounds each batch wrapped in
+    /// [`bounded`].
     pub fn exempt(limit: Duration) -> Arc<Budget> {
-        Arc::new(Budget::new(limit, false))
+        Arc::new(Budget::new(limit, false, false))
     }
 
-    fn new(limit: Duration, enforced: bool) -> Budget {
+    fn new(limit: Duration, enforced: bool, lifted_by_batches: bool) -> Budget {
         Budget {
             limit,
             enforced,
+            lifted_by_batches,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
         }
@@ -107,8 +121,19 @@ impl Budget {
         self.state().fired
     }
 
+    /// A batch starts: a long route's budget stops running from now on.
+    fn batch_started(&self) {
+        if self.lifted_by_batches {
+            self.state().lifted = true;
+            self.changed.notify_waiters();
+        }
+    }
+
     pub fn remaining(&self) -> Remaining {
         let s = self.state();
+        if s.lifted {
+            return Remaining::Idle;
+        }
         match s.since {
             None => Remaining::Idle,
             Some(since) => Remaining::Running(self.limit.saturating_sub(s.used + since.elapsed())),
@@ -224,6 +249,9 @@ pub async fn bounded<F: Future>(fut: F) -> Result<F::Output, AppError> {
 /// [`bounded`] with an explicit limit.
 pub async fn bounded_for<F: Future>(limit: Duration, fut: F) -> Result<F::Output, AppError> {
     let outer = current();
+    if let Some(outer) = &outer {
+        outer.batch_started();
+    }
     let inner = Budget::exempt(limit);
     // Boxed so the batch can be dropped *after* the deadline is marked fired:
     // its connections then see the mark when they are dropped.
@@ -332,6 +360,29 @@ mod tests {
         .await;
         assert!(matches!(res, Err(AppError::Unavailable(_))));
         assert!(outer.has_fired());
+    }
+
+    #[tokio::test]
+    async fn a_long_route_is_bounded_until_its_batches_start() {
+        // Before any batch: cut off like any request.
+        let b = Budget::long(MS * 100);
+        let out = run_request(Arc::clone(&b), async {
+            let _held = enter();
+            std::future::pending::<()>().await;
+        })
+        .await;
+        assert!(out.is_none());
+        // Holding its connection across batches: only each batch is bounded.
+        let b = Budget::long(MS * 100);
+        let out = run_request(Arc::clone(&b), async {
+            let _held = enter();
+            for _ in 0..4 {
+                bounded(tokio::time::sleep(MS * 60)).await?;
+            }
+            bounded(std::future::pending::<()>()).await
+        })
+        .await;
+        assert!(matches!(out, Some(Err(AppError::Unavailable(_)))));
     }
 
     #[tokio::test]
