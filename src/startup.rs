@@ -137,7 +137,7 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
         site: serve.site.clone(),
         cleanup_interval: match serve.cleanup_interval_seconds {
             0 => None,
-            secs => Some(std::time::Duration::from_secs(secs)),
+            secs => Some(Duration::from_secs(secs)),
         },
     };
     run(listener, url, &settings)?.await?;
@@ -243,7 +243,7 @@ fn spawn_cleanup(pool: DbPool, life: Lifetimes, every: Duration) {
                     "expired rows purged"
                 ),
                 Ok(Ok(_)) => {}
-                Ok(Err(e)) | Err(e) => tracing::warn!(error = %e, "clean-up run failed"),
+                Ok(Err(e)) | Err(e) => tracing::warn!(error = ?e, "clean-up run failed"),
             }
         }
     });

@@ -156,3 +156,10 @@ pub async fn run_migrations(url: &str) -> anyhow::Result<usize> {
     .await??;
     Ok(applied)
 }
+
+// Connections may be moved into spawned tasks (background imports).
+const _: fn() = || {
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<DbConn>();
+    send_and_sync::<DbPool>();
+};
