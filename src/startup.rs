@@ -161,10 +161,10 @@ fn default_workers() -> usize {
         .unwrap_or(2)
 }
 
-/// Builds the server on `listener`. Each worker gets its own pool: sharing
-/// one across worker threads costs cross-thread wakeups on every checkout.
 /// Everything a running server needs besides its listener and database.
-#[derive(Debug, Clone)]
+/// `Default` gives the flags' defaults (one worker, no clean-up), for tests
+/// that change one or two settings.
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// Per-worker pool.
     pub pool: PoolSettings,
@@ -176,6 +176,8 @@ pub struct Settings {
     pub cleanup_interval: Option<Duration>,
 }
 
+/// Builds the server on `listener`. Each worker gets its own pool: sharing
+/// one across worker threads costs cross-thread wakeups on every checkout.
 pub fn run(
     listener: TcpListener,
     url: &str,

@@ -11,9 +11,10 @@
 //!
 //! Long work (streaming exports, import confirmations) wraps each batch in
 //! [`bounded`] instead. A long route's request budget ([`Budget::long`])
-//! covers what comes before its first batch (authentication, loading the
-//! upload) and stops counting once a batch starts, since the route may then
-//! hold one connection (one transaction) across all its batches.
+//! covers what comes before its long work (authentication) and stops
+//! counting once the work begins ([`long_work_begins`]: the handler's first
+//! checkout through `web::conn`, or its first [`bounded`] batch), since the
+//! route may then hold one connection (one transaction) across all batches.
 
 use crate::error::AppError;
 use std::future::Future;
@@ -40,7 +41,7 @@ pub struct Budget {
     limit: Duration,
     /// Whether the request itself is cut off when the budget is spent.
     enforced: bool,
-    /// Whether the first [`bounded`] batch lifts the budget (long routes).
+    /// Whether [`long_work_begins`] lifts the budget (long routes).
     lifted_by_batches: bool,
     state: Mutex<State>,
     changed: Notify,
@@ -56,7 +57,7 @@ struct State {
     since: Option<Instant>,
     /// The work was abandoned: its connections must not be reused.
     fired: bool,
-    /// A long route started its batches: the request budget no longer runs.
+    /// A long route's work began: the request budget no longer runs.
     lifted: bool,
 }
 
@@ -75,8 +76,8 @@ impl Budget {
         Arc::new(Budget::new(limit, true, false))
     }
 
-    /// A long route's budget: enforced until its first [`bounded`] batch
-    /// starts, after which each batch is bounded by `limit` instead.
+    /// A long route's budget: enforced until its long work begins, after
+    /// which each [`bounded`] batch is bounded by `limit` instead.
     pub fn long(limit: Duration) -> Arc<Budget> {
         Arc::new(Budget::new(limit, true, true))
     }
@@ -121,8 +122,8 @@ impl Budget {
         self.state().fired
     }
 
-    /// A batch starts: a long route's budget stops running from now on.
-    fn batch_started(&self) {
+    /// The long work begins: a long route's budget stops running from now on.
+    fn lift(&self) {
         if self.lifted_by_batches {
             self.state().lifted = true;
             self.changed.notify_waiters();
@@ -211,6 +212,13 @@ pub(crate) fn enter() -> Option<Activity> {
     CURRENT.try_with(|b| b.enter()).ok()
 }
 
+/// On a long route, its long work begins: from now on the request as a
+/// whole is no longer cut off, only each [`bounded`] batch. Elsewhere a
+/// no-op. Called by `web::conn` (handlers' checkouts) and by [`bounded`].
+pub fn long_work_begins() {
+    let _ = CURRENT.try_with(|b| b.lift());
+}
+
 /// Marks the current work's connections for discarding (after an error that
 /// says the connection is unusable).
 pub fn poison() {
@@ -249,9 +257,7 @@ pub async fn bounded<F: Future>(fut: F) -> Result<F::Output, AppError> {
 /// [`bounded`] with an explicit limit.
 pub async fn bounded_for<F: Future>(limit: Duration, fut: F) -> Result<F::Output, AppError> {
     let outer = current();
-    if let Some(outer) = &outer {
-        outer.batch_started();
-    }
+    long_work_begins();
     let inner = Budget::exempt(limit);
     // Boxed so the batch can be dropped *after* the deadline is marked fired:
     // its connections then see the mark when they are dropped.
@@ -383,6 +389,21 @@ mod tests {
         })
         .await;
         assert!(matches!(out, Some(Err(AppError::Unavailable(_)))));
+    }
+
+    #[tokio::test]
+    async fn a_long_route_runs_on_once_its_handler_starts() {
+        let b = Budget::long(MS * 50);
+        let out = run_request(Arc::clone(&b), async {
+            let _auth = enter(); // authentication: bounded
+            drop(_auth);
+            long_work_begins(); // the handler's first checkout
+            let _held = enter();
+            tokio::time::sleep(MS * 200).await;
+            2
+        })
+        .await;
+        assert_eq!(out, Some(2));
     }
 
     #[tokio::test]

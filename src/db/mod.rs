@@ -27,6 +27,18 @@ pub struct PoolSettings {
     pub query_timeout: Duration,
 }
 
+impl Default for PoolSettings {
+    /// The flags' defaults, for one pool.
+    fn default() -> Self {
+        PoolSettings {
+            max_size: 16,
+            wait_timeout: Duration::from_millis(3000),
+            connect_timeout: Duration::from_millis(3000),
+            query_timeout: deadline::DEFAULT_QUERY_TIMEOUT,
+        }
+    }
+}
+
 /// The connection pool, handing out [`DbConn`] guards that count against
 /// the current request's deadline. Derefs to the deadpool pool for
 /// `status()` and the like.

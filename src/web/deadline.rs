@@ -3,8 +3,10 @@
 //! spent the request answers 503 with `Retry-After` (an HTML page, or JSON
 //! under `/api/`) and the connections it held are discarded.
 //!
-//! Long routes are bounded until their first batch, and from then on batch
-//! by batch with [`crate::db::deadline::bounded`]. The export route needs no
+//! Long routes are bounded until their handler starts its work (its first
+//! `web::conn` checkout or `bounded` batch: authentication before it stays
+//! bounded), and from then on batch by batch with
+//! [`crate::db::deadline::bounded`]. The export route needs no
 //! exemption: its handler only builds the stream, and each batch of the
 //! stream runs after the response started, bounded on its own.
 
@@ -20,8 +22,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 
 /// Routes whose work is long by nature (import upload, revision and
-/// confirmation): not cut off as a whole once their batches start; each
-/// batch must be wrapped in `bounded`.
+/// confirmation): not cut off as a whole once their work begins; each of
+/// their batches should be wrapped in `bounded`.
 pub const LONG_ROUTES: &[(&str, &str)] = &[
     ("POST", "/import"),
     ("POST", "/imports/{id}"),
