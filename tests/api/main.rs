@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod attack_bounded;
 mod attack_writes;
 mod audit;
 mod auth;
