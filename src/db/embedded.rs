@@ -821,6 +821,23 @@ mod tests {
         Ok(())
     }
 
+    #[tokio::test]
+    async fn restarts_in_both_modes_with_a_new_postmaster() -> TestResult {
+        let dir = fresh_dir();
+        let pg = EmbeddedPostgres::start(&dir).await?;
+        let first = pg.postmaster_pid()?;
+        pg.restart(ShutdownMode::Fast).await?;
+        let second = pg.postmaster_pid()?;
+        assert_ne!(first, second);
+        pg.restart(ShutdownMode::Immediate).await?;
+        assert_ne!(pg.postmaster_pid()?, second);
+        assert_eq!(select_one(&pg, "postgres").await?.trim(), "1");
+        pg.stop().await?;
+        assert!(postmaster_pid(&dir).is_err(), "stopped: no postmaster.pid");
+        tokio::fs::remove_dir_all(&dir).await?;
+        Ok(())
+    }
+
     #[test]
     fn url_encodes_socket_dir_into_host() {
         let pg = EmbeddedPostgres {

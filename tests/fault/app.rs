@@ -146,13 +146,20 @@ fn spawn_serve(cluster: &Cluster, port: u16) -> Child {
     let log_err = log.try_clone().expect("clone the app log handle");
     let ms = |d: Duration| d.as_millis().to_string();
     Command::new(env!("CARGO_BIN_EXE_claimdesk"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--workers",
+            "2",
+        ])
         .env("DATABASE_URL", &cluster.url)
         .env("CLAIMDESK_QUERY_TIMEOUT_MS", ms(QUERY_TIMEOUT))
         .env("CLAIMDESK_POOL_TIMEOUT_MS", ms(POOL_TIMEOUT))
         .env("CLAIMDESK_CONNECT_TIMEOUT_MS", ms(POOL_TIMEOUT))
         .env("CLAIMDESK_POOL_SIZE", "16")
         .env("RUST_LOG", "warn")
+        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_err)

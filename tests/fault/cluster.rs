@@ -91,6 +91,7 @@ impl Drop for Cluster {
     /// then removes the directory.
     fn drop(&mut self) {
         if std::thread::panicking() {
+            print_errors(&self.app_log());
             print_tail("app log", &self.app_log());
             print_tail("PostgreSQL log", &self.pg.data_dir().join("server.log"));
         }
@@ -235,11 +236,30 @@ fn traversable_by_all(dir: &Path) -> bool {
     })
 }
 
+/// The first errors the app logged (a 500's cause is logged, not sent).
+fn print_errors(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let errors: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("ERROR"))
+        .take(10)
+        .collect();
+    if !errors.is_empty() {
+        report(&format!(
+            "--- first errors in the app log:\n{}",
+            errors.join("\n")
+        ));
+    }
+}
+
 fn print_tail(what: &str, path: &Path) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(40)..].join("\n");
-    report(&format!("--- last lines of the {what} ({}):\n{tail}", path.display()));
+    report(&format!(
+        "--- last lines of the {what} ({}):\n{tail}",
+        path.display()
+    ));
 }
 
 /// Written to stderr directly, past the test harness's capture, so the

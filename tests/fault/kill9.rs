@@ -122,7 +122,11 @@ async fn kill_9_mid_write_leaves_versions_history_and_audit_in_agreement() {
         assert_eq!(res.status, Some(200), "GET claim {id} after the restart");
         let body = res.json().expect("a claim");
         let in_db = version_in_db(&mut conn, id).await;
-        assert_eq!(body["version"].as_i64(), Some(i64::from(in_db)), "claim {id}");
+        assert_eq!(
+            body["version"].as_i64(),
+            Some(i64::from(in_db)),
+            "claim {id}"
+        );
     }
 }
 
@@ -143,7 +147,7 @@ async fn work(load: Arc<Load>, worker: usize) {
             continue;
         };
         let version = claim["version"].as_i64().unwrap_or(0);
-        let req = if n % 3 == 0 {
+        let req = if n.is_multiple_of(3) {
             let body = serde_json::json!({
                 "story_id": claim["story_id"],
                 "source_id": claim["source_id"],
@@ -225,7 +229,14 @@ struct Line {
     line: String,
 }
 
-async fn lines(conn: &mut AsyncPgConnection, query: diesel::query_builder::BoxedSqlQuery<'_, diesel::pg::Pg, diesel::query_builder::SqlQuery>) -> Vec<String> {
+async fn lines(
+    conn: &mut AsyncPgConnection,
+    query: diesel::query_builder::BoxedSqlQuery<
+        '_,
+        diesel::pg::Pg,
+        diesel::query_builder::SqlQuery,
+    >,
+) -> Vec<String> {
     use diesel_async::RunQueryDsl as _;
     query
         .load::<Line>(conn)

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 const WRITERS: usize = 8;
 const READERS: usize = 4;
 /// Load before the first restart, between the two, and after the second.
-const PHASE: Duration = Duration::from_secs(6);
+const PHASE: Duration = Duration::from_secs(5);
 
 /// A status change the server acknowledged: the claim reached `version`
 /// with `status`.
@@ -190,11 +190,7 @@ struct Missing {
 /// Every acknowledged create is a row; every acknowledged status change is
 /// the audit row written in its transaction, and the claim is at least at
 /// that version.
-async fn lost_writes(
-    app: &App,
-    created: &[uuid::Uuid],
-    statuses: &[AckedStatus],
-) -> Vec<String> {
+async fn lost_writes(app: &App, created: &[uuid::Uuid], statuses: &[AckedStatus]) -> Vec<String> {
     use diesel_async::RunQueryDsl as _;
     let mut conn = app.db().await;
     let mut lost: Vec<Missing> = diesel::sql_query(

@@ -62,11 +62,13 @@ impl Target {
             Kind::Board => client.get(app.url("/")),
             Kind::ApiList => client.get(app.url("/api/claims?limit=20")),
             Kind::ApiClaim => client.get(app.url(&format!("/api/claims/{}", self.claim))),
-            Kind::ApiWrite => client.post(app.url("/api/claims")).json(&serde_json::json!({
-                "story_id": self.story,
-                "source_id": self.source,
-                "quote": format!("Written while the database is stopped, #{n}"),
-            })),
+            Kind::ApiWrite => client
+                .post(app.url("/api/claims"))
+                .json(&serde_json::json!({
+                    "story_id": self.story,
+                    "source_id": self.source,
+                    "quote": format!("Written while the database is stopped, #{n}"),
+                })),
         };
         send(req).await
     }
@@ -94,11 +96,27 @@ async fn a_stopped_database_gets_503_within_the_bound_then_recovers() {
     });
     // A timeout well past the bound: a hang shows as a hang, not an error.
     let token_client = bearer_client(&app.token, QUERY_TIMEOUT + MARGIN * 3);
-    // Warm pools: idle connections are what a stopped server hangs on.
-    for n in 0..4 {
-        for kind in Kind::ALL {
-            let o = target.request(&token_client, kind, 1000 + n).await;
-            assert!(o.ok(), "{kind:?} before the stop: {:?} {}", o.status, o.body);
+    // Warm pools, several connections each: idle connections are what a
+    // request to a stopped server hangs on.
+    for round in 0..3u32 {
+        let batch = (0..10u32).map(|n| {
+            let kind = Kind::ALL[n as usize % Kind::ALL.len()];
+            let (target, client) = (target.clone(), token_client.clone());
+            tokio::spawn(async move {
+                (
+                    kind,
+                    target.request(&client, kind, 1000 + round * 10 + n).await,
+                )
+            })
+        });
+        for task in batch.collect::<Vec<_>>() {
+            let (kind, o) = task.await.expect("a warm-up request");
+            assert!(
+                o.ok(),
+                "{kind:?} before the stop: {:?} {}",
+                o.status,
+                o.body
+            );
         }
     }
 
