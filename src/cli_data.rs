@@ -1,6 +1,7 @@
 //! `claimdesk export …` and `claimdesk import …` from the shell.
 
 use crate::config::{DbArgs, SiteArgs};
+use crate::error::AppError;
 use crate::export::driver::Exporter;
 use crate::export::Format;
 use crate::models::{import, Actor};
@@ -58,14 +59,29 @@ pub async fn export(db: DbArgs, args: ExportArgs) -> anyhow::Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut exporter = Exporter::new(format, filter, args.site.publisher(), args.bom);
+    let limit = db.query_timeout();
     with_migrated_db(&db, async |conn| {
-        while let Some(chunk) = exporter.next_chunk(conn).await? {
+        // Each batch is bounded: a hung database stops the export with an
+        // error instead of hanging it.
+        while let Some(chunk) = exporter
+            .next_chunk_within(conn, limit)
+            .await
+            .map_err(cli_error)?
+        {
             out.write_all(&chunk)?;
         }
         out.flush()?;
         Ok(())
     })
     .await
+}
+
+/// The cause of a database outage is what a shell user needs to see.
+fn cli_error(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Unavailable(cause) => anyhow!("database unavailable: {cause}"),
+        other => anyhow!("{other}"),
+    }
 }
 
 pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {

@@ -39,6 +39,16 @@ pub struct DbArgs {
         global = true
     )]
     pub connect_timeout_ms: u64,
+    /// Client-side deadline on a request's database work (and on each batch
+    /// of an export or import); past it the request answers 503 and its
+    /// connection is discarded. Holds even when the server is hung.
+    #[arg(
+        long,
+        env = "CLAIMDESK_QUERY_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
+    pub query_timeout_ms: u64,
 }
 
 impl DbArgs {
@@ -48,7 +58,12 @@ impl DbArgs {
             max_size: (self.pool_size / workers.max(1)).max(1),
             wait_timeout: Duration::from_millis(self.pool_timeout_ms),
             connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            query_timeout: self.query_timeout(),
         }
+    }
+
+    pub fn query_timeout(&self) -> Duration {
+        Duration::from_millis(self.query_timeout_ms.max(1))
     }
 }
 
@@ -60,6 +75,14 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CLAIMDESK_WORKERS")]
     pub workers: Option<usize>,
+    /// Seconds between purges of expired sessions, old login failures and
+    /// unconfirmed imports older than 24 h (0 turns the purge off).
+    #[arg(
+        long,
+        env = "CLAIMDESK_CLEANUP_INTERVAL_SECONDS",
+        default_value_t = 300
+    )]
+    pub cleanup_interval_seconds: u64,
     #[command(flatten)]
     pub auth: AuthArgs,
     #[command(flatten)]

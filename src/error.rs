@@ -117,14 +117,60 @@ impl AppError {
 
 impl From<DieselError> for AppError {
     fn from(err: DieselError) -> Self {
+        if is_connection_failure(&err) {
+            // This connection is gone or going: never hand it to another request.
+            crate::db::deadline::poison();
+            return AppError::Unavailable(err.to_string());
+        }
         match err {
             DieselError::NotFound => AppError::NotFound,
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                AppError::Unavailable(info.message().to_owned())
-            }
-            DieselError::BrokenTransactionManager => AppError::Unavailable(err.to_string()),
             other => AppError::Internal(other.into()),
         }
+    }
+}
+
+/// Messages PostgreSQL sends when it ends or refuses a connection (SQLSTATE
+/// class 08, 57P01-57P05, 53300) or cancels a statement (57014, 55P03).
+/// diesel-async hands over the server's message but not its SQLSTATE.
+const SERVER_GOING_AWAY: &[&str] = &[
+    "terminating connection",  // 57P01 admin, 57P02 crash, 57P05 idle
+    "the database system is",  // 57P03: starting up, shutting down, in recovery
+    "sorry, too many clients", // 53300
+    "remaining connection slots are reserved", // 53300
+    "connection to client lost", // 08006
+    "canceling statement due to", // 57014 / 55P03: statement or lock timeout, cancel
+    "could not receive data from client", // 08006
+    "unexpected EOF on client connection", // 08P01
+];
+
+/// What the client library says when the socket itself failed (no SQLSTATE).
+const TRANSPORT_FAILED: &[&str] = &[
+    "connection closed",
+    "error communicating with the server",
+    "unexpected message from server",
+    "error parsing response from server",
+    "error connecting to server",
+    "timeout waiting for server",
+    "error performing TLS handshake",
+    "channel closed", // diesel-async's background task is gone
+    "channel lagged",
+];
+
+/// Whether a database error means "the database or this connection is not
+/// usable right now" (a 503 to retry), as opposed to a bug or bad data.
+pub fn is_connection_failure(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::BrokenTransactionManager => true,
+        DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+            TRANSPORT_FAILED
+                .iter()
+                .any(|m| info.message().starts_with(m))
+        }
+        DieselError::DatabaseError(_, info) => SERVER_GOING_AWAY
+            .iter()
+            .any(|m| info.message().starts_with(m)),
+        _ => false,
     }
 }
 
@@ -216,3 +262,74 @@ impl ResponseError for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    fn status_of(err: DieselError) -> StatusCode {
+        AppError::from(err).status()
+    }
+
+    #[test]
+    fn connection_failures_are_503_with_retry_after() {
+        use DatabaseErrorKind::*;
+        for (kind, message) in [
+            (
+                Unknown,
+                "terminating connection due to administrator command",
+            ),
+            (
+                Unknown,
+                "terminating connection because of crash of another server process",
+            ),
+            (Unknown, "the database system is shutting down"),
+            (Unknown, "the database system is starting up"),
+            (Unknown, "the database system is in recovery mode"),
+            (Unknown, "sorry, too many clients already"),
+            (Unknown, "canceling statement due to statement timeout"),
+            (UnableToSendCommand, "connection closed"),
+            (
+                UnableToSendCommand,
+                "error communicating with the server: Broken pipe",
+            ),
+            (UnableToSendCommand, "channel closed"),
+            (ClosedConnection, "anything"),
+        ] {
+            let err = AppError::from(db(kind, message));
+            assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE, "{message}");
+            let res = err.error_response();
+            let retry = res.headers().get("Retry-After").map(|v| v.as_bytes());
+            assert_eq!(retry, Some(&b"5"[..]), "{message}");
+            let api = ApiError(AppError::from(db(kind, message))).error_response();
+            assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert!(api.headers().contains_key("Retry-After"));
+        }
+        assert_eq!(
+            status_of(DieselError::BrokenTransactionManager),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
+    #[test]
+    fn bugs_and_bad_data_stay_500() {
+        use DatabaseErrorKind::*;
+        for (kind, message) in [
+            (UnableToSendCommand, "error serializing parameter 0"),
+            (UnableToSendCommand, "error deserializing column 2"),
+            (Unknown, "syntax error at or near \"SELEC\""),
+            (CheckViolation, "new row violates check constraint"),
+        ] {
+            assert_eq!(
+                status_of(db(kind, message)),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{message}"
+            );
+        }
+        assert_eq!(status_of(DieselError::NotFound), StatusCode::NOT_FOUND);
+    }
+}

@@ -2,8 +2,11 @@
 //! actix server with one pool per worker, and the CLI commands.
 
 use crate::config::{AuthArgs, DbArgs, ServeArgs, SiteArgs};
+use crate::db::deadline::bounded_for;
 use crate::db::embedded::EmbeddedPostgres;
 use crate::db::{self, DbPool, PoolSettings};
+use crate::error::AppError;
+use crate::models::session::Lifetimes;
 use crate::{models, seed, web};
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web as aw, App, HttpServer};
@@ -12,6 +15,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
 pub fn init_tracing() {
@@ -131,6 +135,10 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
         workers,
         auth: serve.auth.clone(),
         site: serve.site.clone(),
+        cleanup_interval: match serve.cleanup_interval_seconds {
+            0 => None,
+            secs => Some(std::time::Duration::from_secs(secs)),
+        },
     };
     run(listener, url, &settings)?.await?;
     Ok(())
@@ -163,6 +171,9 @@ pub struct Settings {
     pub workers: usize,
     pub auth: AuthArgs,
     pub site: SiteArgs,
+    /// How often to purge expired sessions, old login failures and stale
+    /// imports; `None`: never.
+    pub cleanup_interval: Option<Duration>,
 }
 
 pub fn run(
@@ -178,11 +189,23 @@ pub fn run(
             .map(|_| db::build_pool(url, pool))
             .collect::<anyhow::Result<_>>()?,
     );
+    if let Some(every) = settings.cleanup_interval {
+        // Once per server, on a one-connection pool of its own: the purge
+        // never takes a connection a request is waiting for.
+        let own = PoolSettings {
+            max_size: 1,
+            ..pool.clone()
+        };
+        spawn_cleanup(db::build_pool(url, &own)?, settings.auth.lifetimes(), every);
+    }
     let next = Arc::new(AtomicUsize::new(0));
     let server = HttpServer::new(move || {
         let pool = pools[next.fetch_add(1, Ordering::Relaxed) % pools.len()].clone();
         App::new()
             .wrap(from_fn(web::access::enforce))
+            // Outside access: authenticating a request uses the database too.
+            .wrap(from_fn(web::deadline::enforce))
+            .wrap(from_fn(web::head::as_get))
             .wrap(security_headers())
             .wrap(TracingLogger::default())
             .app_data(aw::Data::new(pool))
@@ -196,15 +219,41 @@ pub fn run(
     Ok(server)
 }
 
-/// A CSP without inline script, plus the usual hardening headers.
+/// Runs [`models::cleanup::run`] now and then every `every`, for as long as
+/// the runtime lives. A failed run (database down) is logged and retried at
+/// the next tick.
+fn spawn_cleanup(pool: DbPool, life: Lifetimes, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            // Three small statements: a few query timeouts at most.
+            let limit = pool.query_timeout() * 3;
+            let run = bounded_for(limit, async {
+                let mut conn = pool.get().await?;
+                Ok::<_, AppError>(models::cleanup::run(&mut conn, life, chrono::Utc::now()).await?)
+            })
+            .await;
+            match run {
+                Ok(Ok(purged)) if purged.total() > 0 => tracing::info!(
+                    sessions = purged.sessions,
+                    login_failures = purged.login_failures,
+                    imports = purged.imports,
+                    "expired rows purged"
+                ),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) | Err(e) => tracing::warn!(error = %e, "clean-up run failed"),
+            }
+        }
+    });
+}
+
+/// [`web::SECURITY_HEADERS`] on every response that does not set its own.
 fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        ))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add(("X-Frame-Options", "DENY"))
+    web::SECURITY_HEADERS
+        .iter()
+        .fold(DefaultHeaders::new(), |h, &(name, value)| {
+            h.add((name, value))
+        })
 }

@@ -2,9 +2,13 @@
 //! number of rows; used by the streaming download and by the CLI.
 
 use super::{claimreview, csv, json, Format, Publisher};
+use crate::db::deadline::bounded_for;
+use crate::db::DbPool;
+use crate::error::AppError;
 use crate::models::claim::{ClaimFilter, Cursor};
 use crate::models::export::{self, ExportClaim, BATCH};
 use diesel_async::AsyncPgConnection;
+use std::time::Duration;
 
 pub struct Exporter {
     pub format: Format,
@@ -25,6 +29,15 @@ pub enum ExportError {
     Csv(#[from] ::csv::Error),
     #[error("writing JSON: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+impl From<ExportError> for AppError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Db(e) => e.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
 }
 
 impl Exporter {
@@ -82,6 +95,26 @@ impl Exporter {
             out.extend(self.closing());
         }
         Ok(Some(out))
+    }
+
+    /// [`Exporter::next_chunk`] on a pooled connection, the checkout and the
+    /// batch bounded by the pool's query timeout: a long export is never cut
+    /// off as a whole, but no batch waits on a hung database for longer.
+    pub async fn next_chunk_from(&mut self, pool: &DbPool) -> Result<Option<Vec<u8>>, AppError> {
+        bounded_for(pool.query_timeout(), async {
+            let mut conn = pool.get().await?;
+            Ok(self.next_chunk(&mut conn).await?)
+        })
+        .await?
+    }
+
+    /// [`Exporter::next_chunk`] with each batch bounded by `limit` (the CLI).
+    pub async fn next_chunk_within(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        limit: Duration,
+    ) -> Result<Option<Vec<u8>>, AppError> {
+        Ok(bounded_for(limit, self.next_chunk(conn)).await??)
     }
 
     fn opening(&self) -> Vec<u8> {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod claim;
+pub mod cleanup;
 pub mod export;
 pub mod history;
 pub mod import;

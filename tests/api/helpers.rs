@@ -231,6 +231,7 @@ pub fn pool_settings() -> PoolSettings {
         max_size: 4,
         wait_timeout: Duration::from_secs(3),
         connect_timeout: Duration::from_secs(3),
+        query_timeout: Duration::from_secs(3),
     }
 }
 
@@ -249,6 +250,7 @@ pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::
             workers: 1,
             auth,
             site: claimdesk::config::SiteArgs::default(),
+            cleanup_interval: None,
         };
         claimdesk::startup::run(listener, url, &settings).unwrap()
     };

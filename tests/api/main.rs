@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod attack_bounded;
 mod audit;
 mod auth;
 mod browser;

@@ -34,14 +34,8 @@ async fn next(mut st: State) -> Option<(Result<Bytes, actix_web::Error>, State)>
     if st.exporter.is_done() {
         return None;
     }
-    let chunk = match st.pool.get().await {
-        Ok(mut conn) => st
-            .exporter
-            .next_chunk(&mut conn)
-            .await
-            .map_err(|e| AppError::Internal(e.into())),
-        Err(e) => Err(AppError::from(e)),
-    };
+    // Each batch, checkout included, is bounded by the query timeout.
+    let chunk = st.exporter.next_chunk_from(&st.pool).await;
     match chunk {
         Ok(Some(bytes)) => Some((Ok(Bytes::from(bytes)), st)),
         Ok(None) => None,

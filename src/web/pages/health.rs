@@ -1,5 +1,6 @@
 //! Liveness that means something (the database answers) and static assets.
 
+use crate::db::deadline::{bounded_for, HEALTH_TIMEOUT};
 use crate::db::DbPool;
 use actix_web::{web, HttpResponse};
 use diesel_async::RunQueryDsl;
@@ -11,19 +12,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/style.css", web::get().to(style));
 }
 
-/// 200 when a connection can be had and answers `SELECT 1`, 503 otherwise.
+/// 200 when a connection can be had and answers `SELECT 1`, 503 otherwise,
+/// within a second (or the query timeout, if shorter) even when the
+/// database is hung: a load balancer must not wait on it.
 pub async fn healthz(pool: web::Data<DbPool>) -> HttpResponse {
-    let ok = match pool.get().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .await
-            .is_ok(),
-        Err(_) => false,
-    };
-    if ok {
+    let limit = HEALTH_TIMEOUT.min(pool.query_timeout());
+    let probe = bounded_for(limit, async {
+        let mut conn = pool.get().await.ok()?;
+        diesel::sql_query("SELECT 1").execute(&mut conn).await.ok()
+    });
+    if let Ok(Some(_)) = probe.await {
         HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": "up" }))
     } else {
         HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "5"))
             .json(serde_json::json!({ "status": "unavailable", "database": "down" }))
     }
 }

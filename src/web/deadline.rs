@@ -1,0 +1,75 @@
+//! The request deadline: every request runs under a database-time budget
+//! of `CLAIMDESK_QUERY_TIMEOUT_MS` (see [`crate::db::deadline`]). When it is
+//! spent the request answers 503 with `Retry-After` (an HTML page, or JSON
+//! under `/api/`) and the connections it held are discarded.
+//!
+//! Long routes are exempt as a whole; they bound each batch instead with
+//! [`crate::db::deadline::bounded`].
+
+use crate::db::deadline::{self, Budget, DEFAULT_QUERY_TIMEOUT};
+use crate::db::DbPool;
+use crate::error::{ApiError, AppError};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, ResponseError};
+
+/// Routes whose work is long by nature (streaming exports, import upload,
+/// revision and confirmation): not cut off as a whole, each batch bounded.
+pub const LONG_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/export"),
+    ("POST", "/import"),
+    ("POST", "/imports/{id}"),
+    ("POST", "/imports/{id}/confirm"),
+];
+
+pub fn is_long(method: &Method, pattern: &str) -> bool {
+    LONG_ROUTES
+        .iter()
+        .any(|(m, p)| *m == method.as_str() && *p == pattern)
+}
+
+/// The middleware: see the module docs.
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<DbPool>>()
+        .map_or(DEFAULT_QUERY_TIMEOUT, |p| p.query_timeout());
+    let long = req
+        .match_pattern()
+        .is_some_and(|p| is_long(req.method(), &p));
+    let budget = if long {
+        Budget::exempt(limit)
+    } else {
+        Budget::enforced(limit)
+    };
+    // The request cannot be kept for the 503: a clone taken before routing
+    // makes routing panic. The 503 goes out as an error response instead,
+    // so it carries the site's headers itself.
+    let api = req.path().starts_with("/api/");
+    let path = req.path().to_owned();
+    match deadline::run_request(budget.clone(), next.call(req)).await {
+        Some(res) => Ok(res?.map_into_boxed_body()),
+        None => {
+            let err = deadline::expired(&budget);
+            tracing::warn!(%path, "request deadline passed; answering 503");
+            let mut res = if api {
+                ApiError(err).error_response()
+            } else {
+                AppError::error_response(&err)
+            };
+            for (name, value) in super::SECURITY_HEADERS {
+                res.headers_mut().insert(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                );
+            }
+            Err(InternalError::from_response("request deadline passed", res).into())
+        }
+    }
+}
