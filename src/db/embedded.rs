@@ -210,6 +210,40 @@ impl EmbeddedPostgres {
         Ok(())
     }
 
+    /// The data directory the cluster runs in.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Restarts the cluster (`pg_ctl restart -m <mode>`), waiting until it
+    /// accepts connections again. Fault tests use it; `Immediate` leaves the
+    /// next start to crash recovery, like a power cut of the database alone.
+    pub async fn restart(&self, mode: ShutdownMode) -> Result<()> {
+        let args = [
+            OsString::from("restart"),
+            "-D".into(),
+            self.data_dir.clone().into(),
+            "-m".into(),
+            mode.as_str().into(),
+            // Without a log file the server would inherit pg_ctl's stdout, and
+            // waiting for pg_ctl's output would wait for the server to exit.
+            "-l".into(),
+            self.data_dir.join("server.log").into(),
+            "-w".into(),
+            "-o".into(),
+            self.server_options().into(),
+        ];
+        run_checked(self.server_tool("pg_ctl", &args)).await?;
+        tracing::info!(data_dir = %self.data_dir.display(), mode = mode.as_str(), "restarted embedded PostgreSQL");
+        Ok(())
+    }
+
+    /// The postmaster's process id, from `postmaster.pid` (it changes with
+    /// every restart). Its backends are its children.
+    pub fn postmaster_pid(&self) -> Result<u32> {
+        postmaster_pid(&self.data_dir)
+    }
+
     async fn is_running(&self) -> Result<bool> {
         let args = [
             OsString::from("status"),
@@ -424,6 +458,50 @@ impl EmbeddedPostgres {
         cmd.current_dir("/");
         (cmd, shown)
     }
+}
+
+/// How `pg_ctl` shuts the server down (`-m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShutdownMode {
+    /// Waits for every client to disconnect.
+    Smart,
+    /// Ends every session (their queries fail with "terminating connection
+    /// due to administrator command"), then checkpoints.
+    Fast,
+    /// Kills every process without a checkpoint; the next start recovers.
+    Immediate,
+}
+
+impl ShutdownMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShutdownMode::Smart => "smart",
+            ShutdownMode::Fast => "fast",
+            ShutdownMode::Immediate => "immediate",
+        }
+    }
+}
+
+/// The postmaster's pid: the first line of `<data_dir>/postmaster.pid`.
+/// Synchronous so that a guard's `Drop` can use it.
+pub fn postmaster_pid(data_dir: &Path) -> Result<u32> {
+    let pid_file = data_dir.join("postmaster.pid");
+    let contents = std::fs::read_to_string(&pid_file).map_err(|source| EmbeddedError::Io {
+        action: format!("reading {}", pid_file.display()),
+        source,
+    })?;
+    contents
+        .lines()
+        .next()
+        .and_then(|line| line.trim().parse().ok())
+        .filter(|pid| *pid > 1)
+        .ok_or_else(|| EmbeddedError::Io {
+            action: format!("reading {}", pid_file.display()),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the first line is not a process id",
+            ),
+        })
 }
 
 async fn run_plain((mut cmd, shown): (Command, String)) -> Result<(Output, String)> {
@@ -739,6 +817,23 @@ mod tests {
         let third = EmbeddedPostgres::start(&dir).await?;
         assert!(third.owned);
         third.stop().await?;
+        tokio::fs::remove_dir_all(&dir).await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn restarts_in_both_modes_with_a_new_postmaster() -> TestResult {
+        let dir = fresh_dir();
+        let pg = EmbeddedPostgres::start(&dir).await?;
+        let first = pg.postmaster_pid()?;
+        pg.restart(ShutdownMode::Fast).await?;
+        let second = pg.postmaster_pid()?;
+        assert_ne!(first, second);
+        pg.restart(ShutdownMode::Immediate).await?;
+        assert_ne!(pg.postmaster_pid()?, second);
+        assert_eq!(select_one(&pg, "postgres").await?.trim(), "1");
+        pg.stop().await?;
+        assert!(postmaster_pid(&dir).is_err(), "stopped: no postmaster.pid");
         tokio::fs::remove_dir_all(&dir).await?;
         Ok(())
     }
