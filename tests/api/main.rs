@@ -16,6 +16,7 @@ mod imports;
 mod migrations;
 mod permissions;
 mod reports;
+mod roundtrip;
 mod security;
 mod seeds;
 mod sources;
