@@ -291,6 +291,13 @@ fn check_history(
         if i > 0 && record.action == "created" {
             return Err(format!("{at}action: a claim is created only once"));
         }
+        // The desk reads history back by time: a file out of time order
+        // would replay one workflow and show another.
+        if out.last().is_some_and(|p: &HistoryRecord| p.at > record.at) {
+            return Err(format!(
+                "{at}created_at: earlier than the entry before it (history is oldest first)"
+            ));
+        }
         out.push(record);
     }
     if current != status {
@@ -424,6 +431,15 @@ mod tests {
             reasons,
             ["checking", "doctored", "new footage", "confirmed"]
         );
+    }
+
+    #[test]
+    fn history_must_be_in_time_order() {
+        let mut late = change("unverified", "in_review", "checking");
+        late["created_at"] = json!("2024-12-08T08:00:00Z");
+        let h = json!([created(), late]);
+        assert!(parse(claim(h, "in_review"), Role::Editor)
+            .is_err_and(|e| e.starts_with("history[1].created_at")));
     }
 
     #[test]
