@@ -26,6 +26,8 @@ use uuid::Uuid;
 /// The largest single claim the reader accepts (its JSON text): far above a
 /// real one, small enough that a hostile file cannot exhaust memory.
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
+/// Claims written per batch (one INSERT of claims, of figures, of history).
+const BATCH: usize = 500;
 /// Invalid records listed one by one in a report; all are counted.
 pub const MAX_LISTED: usize = 1000;
 /// Serialises JSON imports with each other (story matching by title and
@@ -164,7 +166,7 @@ pub async fn import_json_as<R: Read + Send + 'static>(
     actor: Actor,
     commit: bool,
 ) -> Result<JsonImportReport, JsonImportError> {
-    let (tx, rx) = mpsc::channel::<Item>(64);
+    let (tx, rx) = mpsc::channel::<Item>(BATCH);
     let role = actor.role;
     let reading = tokio::task::spawn_blocking(move || read_all(reader, format, role, &tx));
     let outcome = conn
@@ -207,18 +209,25 @@ async fn write_all(
     let import_id = Uuid::new_v4();
     let mut store = Store::new(actor, import_id);
     let mut report = JsonImportReport::default();
-    while let Some(Item { position, record }) = rx.recv().await {
-        report.records += 1;
-        match record {
-            Ok(rec) => match store.write(conn, &rec).await? {
+    let mut items = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut items, BATCH).await > 0 {
+        let mut valid = Vec::with_capacity(items.len());
+        for Item { position, record } in items.drain(..) {
+            report.records += 1;
+            match record {
+                Ok(rec) => valid.push(rec),
+                Err(message) => {
+                    report.invalid += 1;
+                    if report.errors.len() < MAX_LISTED {
+                        report.errors.push(RecordError { position, message });
+                    }
+                }
+            }
+        }
+        for outcome in store.write_batch(conn, &valid).await? {
+            match outcome {
                 Outcome::Created => report.created += 1,
                 Outcome::Skipped => report.skipped += 1,
-            },
-            Err(message) => {
-                report.invalid += 1;
-                if report.errors.len() < MAX_LISTED {
-                    report.errors.push(RecordError { position, message });
-                }
             }
         }
     }

@@ -4,7 +4,7 @@
 //! times, reasons, evidence and actors. Runs inside the caller's transaction.
 
 use super::record::{ClaimRecord, FileActor, HistoryRecord};
-use crate::db::schema::{claim_figures, claims, sources, stories};
+use crate::db::schema::{audit_log, claim_figures, claim_history, claims, sources, stories};
 use crate::domain::drafts::{SourceDraft, StoryDraft};
 use crate::models::audit::{self, Entry};
 use crate::models::history::{self, NewHistory};
@@ -13,8 +13,12 @@ use crate::models::{source, story, user, Actor};
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
+
+/// Rows per multi-row INSERT: well below PostgreSQL's 65,535 bind
+/// parameters for the widest row written here (13 columns).
+const ROWS_PER_INSERT: usize = 2000;
 
 /// What happened to one claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,54 +78,92 @@ impl Store {
         (matched, self.accounts.len() as u64 - matched)
     }
 
-    pub async fn write(
+    /// Writes one batch of records: stories and sources first (matched or
+    /// created), then the claims in one statement, then their figures,
+    /// history and audit rows. Returns one outcome per record, in order.
+    pub async fn write_batch(
         &mut self,
         conn: &mut AsyncPgConnection,
-        rec: &ClaimRecord,
-    ) -> QueryResult<Outcome> {
-        let story_id = self.story(conn, rec).await?;
-        let source_id = self.source(conn, rec).await?;
-        let id = Uuid::new_v4();
-        let now = Utc::now();
-        // ON CONFLICT on the (story, source, quote) index: a claim already
-        // there, or written meanwhile by someone else, is skipped, not doubled.
-        let inserted = diesel::insert_into(claims::table)
-            .values((
-                claims::id.eq(id),
-                claims::story_id.eq(story_id),
-                claims::source_id.eq(source_id),
-                claims::quote.eq(&rec.quote),
-                claims::is_paraphrase.eq(rec.is_paraphrase),
-                claims::summary.eq(&rec.summary),
-                claims::claimed_at.eq(rec.claimed_at),
-                claims::claimed_where.eq(&rec.claimed_where),
-                claims::status.eq(rec.status),
-                claims::review_url.eq(&rec.review_url),
-                claims::created_at.eq(rec.created_at.unwrap_or(now)),
-                claims::updated_at.eq(now),
-                claims::version.eq(rec.version),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        if inserted == 0 {
-            return Ok(Outcome::Skipped);
+        batch: &[ClaimRecord],
+    ) -> QueryResult<Vec<Outcome>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
         }
-        self.figures(conn, id, rec).await?;
-        self.history(conn, id, rec).await?;
-        let after = serde_json::json!({
-            "import": self.import_id,
-            "quote": rec.quote,
-            "status": rec.status,
-            "story_id": story_id,
-            "source_id": source_id,
-        });
-        audit::record(
-            conn,
-            Entry::new(self.importer.id, "create", "claim", Some(id)).after(&after),
-        )
-        .await?;
-        Ok(Outcome::Created)
+        let now = Utc::now();
+        let mut rows = Vec::with_capacity(batch.len());
+        for rec in batch {
+            let story_id = self.story(conn, rec).await?;
+            let source_id = self.source(conn, rec).await?;
+            rows.push((Uuid::new_v4(), story_id, source_id));
+        }
+        let values: Vec<_> = batch
+            .iter()
+            .zip(&rows)
+            .map(|(rec, &(id, story_id, source_id))| {
+                (
+                    claims::id.eq(id),
+                    claims::story_id.eq(story_id),
+                    claims::source_id.eq(source_id),
+                    claims::quote.eq(&rec.quote),
+                    claims::is_paraphrase.eq(rec.is_paraphrase),
+                    claims::summary.eq(&rec.summary),
+                    claims::claimed_at.eq(rec.claimed_at),
+                    claims::claimed_where.eq(&rec.claimed_where),
+                    claims::status.eq(rec.status),
+                    claims::review_url.eq(&rec.review_url),
+                    claims::created_at.eq(rec.created_at.unwrap_or(now)),
+                    claims::updated_at.eq(now),
+                    claims::version.eq(rec.version),
+                )
+            })
+            .collect();
+        // ON CONFLICT on the (story, source, quote) index: a claim already
+        // there, written meanwhile by someone else, or repeated within the
+        // batch is skipped, not doubled.
+        let inserted: HashSet<Uuid> = diesel::insert_into(claims::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(claims::id)
+            .get_results::<Uuid>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let new: Vec<(&ClaimRecord, (Uuid, Uuid, Uuid))> = batch
+            .iter()
+            .zip(rows.iter().copied())
+            .filter(|(_, (id, _, _))| inserted.contains(id))
+            .collect();
+        self.figures(conn, &new).await?;
+        self.history(conn, &new).await?;
+        let audits: Vec<Entry> = new
+            .iter()
+            .map(|(rec, (id, story_id, source_id))| {
+                let after = serde_json::json!({
+                    "import": self.import_id,
+                    "quote": rec.quote,
+                    "status": rec.status,
+                    "story_id": story_id,
+                    "source_id": source_id,
+                });
+                Entry::new(self.importer.id, "create", "claim", Some(*id)).after(&after)
+            })
+            .collect();
+        for chunk in audits.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(audit_log::table)
+                .values(chunk.to_vec())
+                .execute(conn)
+                .await?;
+        }
+        Ok(rows
+            .iter()
+            .map(|(id, _, _)| {
+                if inserted.contains(id) {
+                    Outcome::Created
+                } else {
+                    Outcome::Skipped
+                }
+            })
+            .collect())
     }
 
     async fn story(
@@ -221,32 +263,30 @@ impl Store {
     async fn figures(
         &self,
         conn: &mut AsyncPgConnection,
-        claim_id: Uuid,
-        rec: &ClaimRecord,
+        new: &[(&ClaimRecord, (Uuid, Uuid, Uuid))],
     ) -> QueryResult<()> {
-        if rec.figures.is_empty() {
-            return Ok(());
-        }
-        let rows: Vec<_> = rec
-            .figures
+        let rows: Vec<_> = new
             .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                (
-                    claim_figures::id.eq(Uuid::new_v4()),
-                    claim_figures::claim_id.eq(claim_id),
-                    claim_figures::label.eq(&f.label),
-                    claim_figures::value_min.eq(f.min),
-                    claim_figures::value_max.eq(f.max),
-                    claim_figures::as_of.eq(f.as_of),
-                    claim_figures::position.eq(i as i32),
-                )
+            .flat_map(|(rec, (claim_id, _, _))| {
+                rec.figures.iter().enumerate().map(move |(i, f)| {
+                    (
+                        claim_figures::id.eq(Uuid::new_v4()),
+                        claim_figures::claim_id.eq(*claim_id),
+                        claim_figures::label.eq(&f.label),
+                        claim_figures::value_min.eq(f.min),
+                        claim_figures::value_max.eq(f.max),
+                        claim_figures::as_of.eq(f.as_of),
+                        claim_figures::position.eq(i as i32),
+                    )
+                })
             })
             .collect();
-        diesel::insert_into(claim_figures::table)
-            .values(rows)
-            .execute(conn)
-            .await?;
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(claim_figures::table)
+                .values(chunk.to_vec())
+                .execute(conn)
+                .await?;
+        }
         Ok(())
     }
 
@@ -265,28 +305,46 @@ impl Store {
         Ok(found)
     }
 
+    /// Entries with evidence go through [`history::append`], which stores a
+    /// change with its links in order; the rest are inserted together.
     async fn history(
         &mut self,
         conn: &mut AsyncPgConnection,
-        claim_id: Uuid,
-        rec: &ClaimRecord,
+        new: &[(&ClaimRecord, (Uuid, Uuid, Uuid))],
     ) -> QueryResult<()> {
-        if rec.history.is_empty() {
-            let mut entry = NewHistory::new(claim_id, "created");
-            entry.to_status = Some(crate::domain::ClaimStatus::Unverified);
-            entry.actor_id = self.importer.id;
-            entry.created_at = rec.created_at.unwrap_or(entry.created_at);
-            self.history_entries += 1;
-            return history::append(conn, entry, &[]).await;
+        let mut plain = Vec::new();
+        for (rec, (claim_id, _, _)) in new {
+            if rec.history.is_empty() {
+                let mut entry = NewHistory::new(*claim_id, "created");
+                entry.to_status = Some(crate::domain::ClaimStatus::Unverified);
+                entry.actor_id = self.importer.id;
+                entry.created_at = rec.created_at.unwrap_or(entry.created_at);
+                plain.push(entry);
+                continue;
+            }
+            // History is read back by (created_at, id): ids ascending in
+            // file order keep entries of the same microsecond in order.
+            let mut ids: Vec<Uuid> = rec.history.iter().map(|_| Uuid::new_v4()).collect();
+            ids.sort();
+            for (h, id) in rec.history.iter().zip(ids) {
+                let entry = self.entry(conn, *claim_id, id, h).await?;
+                if h.evidence.is_empty() {
+                    plain.push(entry);
+                } else {
+                    history::append(conn, entry, &h.evidence).await?;
+                    self.history_entries += 1;
+                }
+            }
         }
-        // History is read back by (created_at, id): ids ascending in file
-        // order keep entries made in the same microsecond in their order.
-        let mut ids: Vec<Uuid> = rec.history.iter().map(|_| Uuid::new_v4()).collect();
-        ids.sort();
-        for (h, id) in rec.history.iter().zip(ids) {
-            let entry = self.entry(conn, claim_id, id, h).await?;
-            history::append(conn, entry, &h.evidence).await?;
-            self.history_entries += 1;
+        self.history_entries += plain.len() as u64;
+        let mut rest = plain;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(ROWS_PER_INSERT));
+            diesel::insert_into(claim_history::table)
+                .values(rest)
+                .execute(conn)
+                .await?;
+            rest = tail;
         }
         Ok(())
     }
