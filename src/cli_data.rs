@@ -109,19 +109,17 @@ pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {
     .await
 }
 
-/// JSON or NDJSON by the file's name, else by its first non-blank byte.
+/// JSON or NDJSON by the file's first non-blank byte (which also tells a
+/// document from NDJSON), else by its name (`.json`, `.ndjson`): such a file
+/// that is not JSON then gets the JSON import's message, not the CSV one's.
 fn json_format(path: &std::path::Path) -> anyhow::Result<Option<JsonFormat>> {
-    let name = path.to_string_lossy();
-    if let Some(f) = JsonFormat::from_name(&name) {
-        return Ok(Some(f));
-    }
     let mut head = Vec::new();
     std::fs::File::open(path)
         .with_context(|| format!("opening {}", path.display()))?
         .take(4096)
         .read_to_end(&mut head)
         .with_context(|| format!("reading {}", path.display()))?;
-    Ok(JsonFormat::sniff(&head))
+    Ok(JsonFormat::sniff(&head).or_else(|| JsonFormat::from_name(&path.to_string_lossy())))
 }
 
 /// Streams the file (no size cap: the desk's own exports must come back);
