@@ -571,3 +571,52 @@ async fn invalid_records_are_reported_by_position_and_nothing_is_written() {
     }
     assert_eq!(counts(&target).await, empty);
 }
+
+#[tokio::test]
+async fn concurrent_imports_of_one_file_create_each_claim_once() {
+    let source = rich_source().await;
+    let (_, json_a) = download(&source.client, &source, "format=json").await;
+    let target = TestApp::spawn().await;
+    let actor = Actor::user(target.user.id, Role::Editor);
+    let (mut c1, mut c2) = (target.db.conn().await, target.db.conn().await);
+    let (a, b) = tokio::join!(
+        json_import::import_json(&mut c1, std::io::Cursor::new(json_a.clone()), actor, true),
+        json_import::import_json(&mut c2, std::io::Cursor::new(json_a.clone()), actor, true),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut created = [a.created, b.created];
+    created.sort();
+    assert_eq!(created, [0, 3]);
+    assert_eq!(a.skipped + b.skipped, 3);
+    assert_eq!(a.stories_created + b.stories_created, 2);
+    assert_eq!(counts(&target).await[..3], [2, 3, 3]);
+}
+
+#[tokio::test]
+async fn an_oversized_claim_is_refused_without_reading_it_whole() {
+    let target = TestApp::spawn().await;
+    let empty = counts(&target).await;
+    let actor = Actor::user(target.user.id, Role::Editor);
+    let huge = "x".repeat(json_import::MAX_RECORD_BYTES as usize + 10);
+    let claim = json!({"quote": huge, "status": "unverified",
+                       "source": {"name": "S", "source_type": "other"},
+                       "story": {"title": "T", "outlet": "O"}});
+    let doc =
+        serde_json::to_vec(&json!({"schema": "claimdesk.export/1", "claims": [claim]})).unwrap();
+    let lines = format!("{claim}\n").into_bytes();
+    for body in [doc, lines] {
+        let err = json_import::import_json(
+            &mut target.db.conn().await,
+            std::io::Cursor::new(body),
+            actor,
+            true,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, JsonImportError::File(m) if m.contains("larger than") || m.contains("longer than")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(counts(&target).await, empty);
+}
