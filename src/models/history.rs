@@ -43,7 +43,8 @@ pub struct Evidence {
 pub struct HistoryEntry {
     #[serde(flatten)]
     pub row: HistoryRow,
-    /// Who made the change; `None` for the system (seeds, imports).
+    /// Who made the change: the account, else the person a JSON import
+    /// recorded (see [`HistoryEntry::is_imported`]); `None` for the system.
     pub actor_name: Option<String>,
     pub actor_email: Option<String>,
     pub evidence: Vec<String>,
