@@ -4,12 +4,13 @@ use crate::config::{DbArgs, SiteArgs};
 use crate::error::AppError;
 use crate::export::driver::Exporter;
 use crate::export::Format;
+use crate::json_import::{self, JsonFormat};
 use crate::models::{import, Actor};
 use crate::startup::with_migrated_db;
 use crate::web::forms::ClaimQuery;
 use anyhow::{anyhow, Context};
 use clap::Args;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -35,7 +36,8 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A CSV file with the export's columns.
+    /// A CSV file with the export's columns, or a JSON/NDJSON export
+    /// (told by a .json/.ndjson name or a first character `{` or `[`).
     pub file: PathBuf,
     /// Import after the preview instead of only showing it.
     #[arg(long)]
@@ -85,6 +87,9 @@ fn cli_error(e: AppError) -> anyhow::Error {
 }
 
 pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {
+    if let Some(format) = json_format(&args.file)? {
+        return import_json(db, args, format).await;
+    }
     let content = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {} as UTF-8", args.file.display()))?;
     let name = args
@@ -115,6 +120,58 @@ pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow!("{e}"))?;
         println!("imported {created} claims, skipped {skipped} rows");
+        Ok(())
+    })
+    .await
+}
+
+/// JSON or NDJSON by the file's first non-blank byte (which also tells a
+/// document from NDJSON), else by its name (`.json`, `.ndjson`): such a file
+/// that is not JSON then gets the JSON import's message, not the CSV one's.
+fn json_format(path: &std::path::Path) -> anyhow::Result<Option<JsonFormat>> {
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .with_context(|| format!("opening {}", path.display()))?
+        .take(4096)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(JsonFormat::sniff(&head).or_else(|| JsonFormat::from_name(&path.to_string_lossy())))
+}
+
+/// Streams the file (no size cap: the desk's own exports must come back);
+/// previews unless `--yes`.
+async fn import_json(db: DbArgs, args: ImportArgs, format: JsonFormat) -> anyhow::Result<()> {
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?;
+    with_migrated_db(&db, async |conn| {
+        let r = json_import::import_json_as(conn, file, Some(format), Actor::SYSTEM, args.yes)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        println!(
+            "claims: {}  to create: {}  already recorded: {}  invalid: {}",
+            r.records, r.created, r.skipped, r.invalid
+        );
+        println!(
+            "new stories: {}  new sources: {}  history entries: {}  actors matched: {}  actors recorded as imported: {}",
+            r.stories_created, r.sources_created, r.history_entries, r.actors_matched, r.actors_imported
+        );
+        for e in &r.errors {
+            println!("  {}: {}", e.position, e.message);
+        }
+        if r.invalid > r.errors.len() as u64 {
+            println!("  … and {} more", r.invalid - r.errors.len() as u64);
+        }
+        if r.invalid > 0 {
+            return Err(anyhow!(
+                "nothing written: the file has {} invalid record(s)",
+                r.invalid
+            ));
+        }
+        if !r.committed {
+            println!("nothing written; run again with --yes to import");
+            return Ok(());
+        }
+        println!("imported {} claims, skipped {}", r.created, r.skipped);
         Ok(())
     })
     .await

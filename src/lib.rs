@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod json_import;
 pub mod models;
 pub mod seed;
 pub mod startup;

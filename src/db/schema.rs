@@ -28,6 +28,8 @@ diesel::table! {
         changes -> Nullable<Jsonb>,
         actor_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        imported_actor_name -> Nullable<Text>,
+        imported_actor_email -> Nullable<Text>,
     }
 }
 

@@ -20,6 +20,12 @@ pub struct HistoryRow {
     pub changes: Option<serde_json::Value>,
     pub actor_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// Who made a change replayed by an import when no account here has
+    /// their e-mail; shown through [`HistoryEntry`]'s actor fields.
+    #[serde(skip)]
+    pub imported_actor_name: Option<String>,
+    #[serde(skip)]
+    pub imported_actor_email: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -40,9 +46,36 @@ pub struct Evidence {
 pub struct HistoryEntry {
     #[serde(flatten)]
     pub row: HistoryRow,
-    /// Who made the change; `None` for the system (seeds, imports).
+    /// Who made the change: the account, else the person a JSON import
+    /// recorded (see [`HistoryEntry::is_imported`]); `None` for the system.
     pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
     pub evidence: Vec<String>,
+}
+
+impl HistoryEntry {
+    /// The account's name and e-mail, else those recorded by an import.
+    fn new(row: HistoryRow, account: Option<(String, String)>, evidence: Vec<String>) -> Self {
+        let (actor_name, actor_email) = match account {
+            Some((name, email)) => (Some(name), Some(email)),
+            None => (
+                row.imported_actor_name.clone(),
+                row.imported_actor_email.clone(),
+            ),
+        };
+        HistoryEntry {
+            row,
+            actor_name,
+            actor_email,
+            evidence,
+        }
+    }
+
+    /// Made by someone known only from an imported file, not an account here.
+    pub fn is_imported(&self) -> bool {
+        self.row.actor_id.is_none()
+            && (self.row.imported_actor_name.is_some() || self.row.imported_actor_email.is_some())
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -57,6 +90,8 @@ pub struct NewHistory {
     pub changes: Option<serde_json::Value>,
     pub actor_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    pub imported_actor_name: Option<String>,
+    pub imported_actor_email: Option<String>,
 }
 
 impl NewHistory {
@@ -71,6 +106,8 @@ impl NewHistory {
             changes: None,
             actor_id: None,
             created_at: Utc::now(),
+            imported_actor_name: None,
+            imported_actor_email: None,
         }
     }
 }
@@ -118,11 +155,14 @@ pub async fn for_claim(
     conn: &mut AsyncPgConnection,
     claim_id: Uuid,
 ) -> QueryResult<Vec<HistoryEntry>> {
-    let rows: Vec<(HistoryRow, Option<String>)> = claim_history::table
+    let rows: Vec<(HistoryRow, Option<(String, String)>)> = claim_history::table
         .left_join(users::table)
         .filter(claim_history::claim_id.eq(claim_id))
         .order((claim_history::created_at.desc(), claim_history::id.desc()))
-        .select((HistoryRow::as_select(), users::name.nullable()))
+        .select((
+            HistoryRow::as_select(),
+            (users::name, users::email).nullable(),
+        ))
         .load(conn)
         .await?;
     let links: Vec<Evidence> = evidence::table
@@ -133,17 +173,13 @@ pub async fn for_claim(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(row, actor_name)| {
+        .map(|(row, account)| {
             let evidence = links
                 .iter()
                 .filter(|e| e.history_id == Some(row.id))
                 .map(|e| e.url.clone())
                 .collect();
-            HistoryEntry {
-                row,
-                actor_name,
-                evidence,
-            }
+            HistoryEntry::new(row, account, evidence)
         })
         .collect())
 }
@@ -153,11 +189,14 @@ pub async fn for_claims(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<std::collections::HashMap<Uuid, Vec<HistoryEntry>>> {
-    let rows: Vec<(HistoryRow, Option<String>)> = claim_history::table
+    let rows: Vec<(HistoryRow, Option<(String, String)>)> = claim_history::table
         .left_join(users::table)
         .filter(claim_history::claim_id.eq_any(ids))
         .order((claim_history::created_at.desc(), claim_history::id.desc()))
-        .select((HistoryRow::as_select(), users::name.nullable()))
+        .select((
+            HistoryRow::as_select(),
+            (users::name, users::email).nullable(),
+        ))
         .load(conn)
         .await?;
     let links: Vec<Evidence> = evidence::table
@@ -175,13 +214,11 @@ pub async fn for_claims(
     }
     let mut out: std::collections::HashMap<Uuid, Vec<HistoryEntry>> =
         std::collections::HashMap::new();
-    for (row, actor_name) in rows {
+    for (row, account) in rows {
         let evidence = by_history.remove(&row.id).unwrap_or_default();
-        out.entry(row.claim_id).or_default().push(HistoryEntry {
-            row,
-            actor_name,
-            evidence,
-        });
+        out.entry(row.claim_id)
+            .or_default()
+            .push(HistoryEntry::new(row, account, evidence));
     }
     Ok(out)
 }

@@ -18,6 +18,7 @@ mod imports;
 mod migrations;
 mod permissions;
 mod reports;
+mod roundtrip;
 mod security;
 mod seeds;
 mod sources;
