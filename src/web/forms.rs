@@ -19,25 +19,7 @@ use serde::Deserialize;
 /// not needed: both are ASCII, which never occurs inside a valid multi-byte
 /// sequence, so the whole is valid exactly when every key and value is.
 pub fn check_utf8(raw: &[u8]) -> Result<(), String> {
-    fn hex(b: u8) -> Option<u8> {
-        char::from(b).to_digit(16).map(|d| d as u8)
-    }
-    let mut decoded = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let byte = match (raw[i], raw.get(i + 1).copied(), raw.get(i + 2).copied()) {
-            (b'%', Some(h), Some(l)) => match (hex(h), hex(l)) {
-                (Some(h), Some(l)) => {
-                    i += 2;
-                    h << 4 | l
-                }
-                _ => b'%',
-            },
-            (b, _, _) => b,
-        };
-        decoded.push(byte);
-        i += 1;
-    }
+    let decoded: Vec<u8> = percent_encoding::percent_decode(raw).collect();
     std::str::from_utf8(&decoded).map(|_| ()).map_err(|_| {
         "The request contains bytes that are not valid UTF-8 text; nothing was saved. \
          Send it as UTF-8."
