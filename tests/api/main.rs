@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod attack_signin;
 mod audit;
 mod auth;
 mod browser;
