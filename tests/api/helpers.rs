@@ -248,7 +248,12 @@ pub async fn fetch_login_token(c: &reqwest::Client, addr: &str) -> LoginToken {
         .map(|h| h.to_str().unwrap().to_owned())
         .find(|h| h.starts_with("claimdesk_login_csrf="))
         .map(|h| h.split(';').next().unwrap().to_owned());
-    let token = csrf_in(&res.text().await.unwrap());
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("name=\"csrf_token\""),
+        "the sign-in form has a token"
+    );
+    let token = csrf_in(&html);
     LoginToken {
         cookie: cookie.unwrap_or_else(|| format!("claimdesk_login_csrf={token}")),
         token,

@@ -526,7 +526,11 @@ async fn the_cli_exports_to_a_file_or_stdout_and_imports_with_yes() {
             "--story",
             &story,
         ],
-        &[("RUST_LOG", "debug")],
+        // The test server's public address is where it listens.
+        &[
+            ("RUST_LOG", "debug"),
+            ("CLAIMDESK_PUBLIC_BASE_URL", source.addr.as_str()),
+        ],
     )
     .await;
     assert!(ok, "export failed: {err}");
