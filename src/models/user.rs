@@ -242,17 +242,14 @@ async fn advisory_lock(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<(
         .map(|_| ())
 }
 
-/// Failures that count against an account: those in the window, since its
-/// last lock ended. A success detaches them (`user_id` set to NULL), so the
-/// rows stay counted for the address that sent them.
-async fn account_failures(conn: &mut AsyncPgConnection, user: &User) -> QueryResult<i64> {
-    let now = Utc::now();
-    let mut since = now - Duration::minutes(LOCK_WINDOW_MINUTES);
-    if let Some(ended) = user.locked_until.filter(|t| *t > since) {
-        since = ended;
-    }
+/// Failures that count against an account: those in the window that are
+/// still attached to it. A success or a lock detaches them (`user_id` set to
+/// NULL) instead of deleting them, so they stay counted for the address that
+/// sent them.
+async fn account_failures(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<i64> {
+    let since = Utc::now() - Duration::minutes(LOCK_WINDOW_MINUTES);
     login_failures::table
-        .filter(login_failures::user_id.eq(user.id))
+        .filter(login_failures::user_id.eq(user_id))
         .filter(login_failures::at.gt(since))
         .count()
         .get_result(conn)
@@ -318,7 +315,7 @@ pub async fn admit_login(
                 user: None,
             });
         };
-        if user.is_locked(Utc::now()) || account_failures(conn, &user).await? >= LOCK_AFTER {
+        if user.is_locked(Utc::now()) || account_failures(conn, user.id).await? >= LOCK_AFTER {
             // Counted for the address only: it neither extends nor feeds the lock.
             insert_attempt(conn, &client, None).await?;
             return Ok(Admission::AccountLimited { user });
@@ -344,13 +341,16 @@ pub async fn login_failed(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryR
             .first(conn)
             .await?;
         let now = Utc::now();
-        if user.is_locked(now) || account_failures(conn, &user).await? < LOCK_AFTER {
+        if user.is_locked(now) || account_failures(conn, user.id).await? < LOCK_AFTER {
             return Ok(false);
         }
         diesel::update(users::table.find(user_id))
             .set(users::locked_until.eq(now + Duration::minutes(LOCK_WINDOW_MINUTES)))
             .execute(conn)
             .await?;
+        // The lock is the penalty: the account's count starts afresh when it
+        // ends. Its failures stay counted for the addresses that sent them.
+        clear_failures(conn, user_id).await?;
         Ok(true)
     })
     .await

@@ -160,6 +160,112 @@ async fn a_burst_of_sixty_wrong_passwords_checks_at_most_ten_and_the_right_one_f
     assert_eq!(locked, 1, "locked after its ten failures");
 }
 
+/// A client that sends from `ip` (any 127.0.0.0/8 address reaches the server).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(120))
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
+/// Fires `wrong` wrong passwords at `email` from each client at once, and the
+/// right one from the first client once the burst is under way; returns
+/// every status and the right password's.
+async fn burst(
+    app: &TestApp,
+    email: &str,
+    clients: &[reqwest::Client],
+    wrong: usize,
+) -> (Vec<u16>, u16) {
+    let tok = app.login_token().await;
+    let mut handles = Vec::new();
+    for (n, c) in clients.iter().enumerate() {
+        for i in 0..wrong {
+            let (c, url, tok, email) =
+                (c.clone(), app.url("/login"), tok.clone(), email.to_owned());
+            handles.push(tokio::spawn(async move {
+                c.post(url)
+                    .header("Cookie", &tok.cookie)
+                    .form(&[
+                        ("csrf_token", tok.token.as_str()),
+                        ("email", email.as_str()),
+                        ("password", format!("guess {n}-{i:02}").as_str()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let right = send_login(&clients[0], app, &tok, email, TEST_PASSWORD).await;
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    (statuses, right)
+}
+
+#[tokio::test]
+async fn the_account_limit_alone_holds_a_burst_to_ten_checks() {
+    // The address limit out of the way: only the account's lock decides.
+    let app = TestApp::spawn_with(claimdesk::config::AuthArgs {
+        login_limit_per_client: 10_000,
+        ..Default::default()
+    })
+    .await;
+    let u = app.new_user(Role::Editor, "Lock Burst Target").await;
+    let (statuses, right) = burst(&app, &u.email, &[slow_client()], 60).await;
+    let checked = checked(&app, u.id).await;
+    let refused = count(
+        &app,
+        &format!(
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'login_refused' AND object_id = '{}'",
+            u.id
+        ),
+    )
+    .await;
+    eprintln!(
+        "60 concurrent wrong passwords, no address limit: {checked} checked, {refused} refused unchecked, {} x 401; right password in the burst: {right}",
+        tally(&statuses, 401)
+    );
+    assert_eq!(
+        tally(&statuses, 401),
+        60,
+        "the usual answer, no enumeration"
+    );
+    assert!(checked <= 10, "{checked} checked");
+    // The right password either was one of the ten checked (and opened the
+    // account) or was refused unchecked; never an eleventh check.
+    assert_eq!(checked + refused + i64::from(right == 303), 61);
+    if right != 303 {
+        assert_eq!(sessions_of(&app, u.id).await, 0);
+    }
+}
+
+#[tokio::test]
+async fn one_account_attacked_from_two_addresses_is_checked_ten_times_at_most() {
+    let app = TestApp::spawn_with(claimdesk::config::AuthArgs {
+        login_limit_per_client: 10_000,
+        ..Default::default()
+    })
+    .await;
+    let u = app.new_user(Role::Editor, "Two Address Target").await;
+    let clients = [client_from([127, 0, 0, 1]), client_from([127, 0, 0, 2])];
+    let (statuses, _) = burst(&app, &u.email, &clients, 30).await;
+    let checked = checked(&app, u.id).await;
+    eprintln!(
+        "30 + 30 concurrent wrong passwords from two addresses: {checked} checked, {} x 401",
+        tally(&statuses, 401)
+    );
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(checked <= 10, "{checked} checked");
+}
+
 #[tokio::test]
 async fn failures_on_many_accounts_add_up_to_the_address_limit() {
     // 8 accounts x 10 wrong passwords from one address, default limit 30.
