@@ -385,7 +385,12 @@ pub fn cross_site_refusal(req: &HttpRequest) -> Option<AppError> {
         let theirs = origin.to_str().ok().and_then(origin_of);
         return match (ours, theirs) {
             (Some(a), Some(b)) if a == b => None,
-            _ => refuse(),
+            (ours, _) => {
+                // Names the expected origin, so that a desk reached at another
+                // address than CLAIMDESK_PUBLIC_BASE_URL is easy to diagnose.
+                tracing::info!(origin = ?origin, expected = ?ours, "refused a write from another origin");
+                refuse()
+            }
         };
     }
     let fetch_site = req
@@ -442,4 +447,30 @@ pub async fn enforce(
     }
     req.extensions_mut().insert(user);
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins_are_compared_in_normal_form() {
+        let ours = origin_of("http://127.0.0.1:8080/desk/");
+        assert_eq!(ours.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(origin_of("HTTP://127.0.0.1:8080"), ours);
+        assert_eq!(
+            origin_of("https://Desk.Example.org:443").as_deref(),
+            Some("https://desk.example.org")
+        );
+        for other in [
+            "http://127.0.0.1:8081",
+            "https://127.0.0.1:8080",
+            "http://localhost:8080",
+        ] {
+            assert_ne!(origin_of(other), ours, "{other}");
+        }
+        for opaque in ["null", "", "data:text/html,x", "file:///etc/passwd"] {
+            assert_eq!(origin_of(opaque), None, "{opaque}");
+        }
+    }
 }
