@@ -330,10 +330,13 @@ async fn login(
     let client = client_addr(&req);
     let admission = {
         // Queue here, in memory, in the same order as the database's locks
-        // (address, then account), before taking a pooled connection.
-        let _by_address = gate::turn(&format!("client:{client}")).await;
-        let _by_account =
-            gate::turn(&format!("account:{}", form.email.trim().to_lowercase())).await;
+        // (address, then account), before taking a pooled connection. The
+        // settings' address names this server (its workers share them), so
+        // servers in one process (the tests) keep separate queues.
+        let server = std::ptr::from_ref::<AuthArgs>(&auth) as usize;
+        let _by_address = gate::turn(&format!("{server:x}:client:{client}")).await;
+        let email_key = form.email.trim().to_lowercase();
+        let _by_account = gate::turn(&format!("{server:x}:account:{email_key}")).await;
         let mut c = conn(&pool).await?;
         user::admit_login(&mut c, &client, &form.email, auth.login_limit_per_client).await?
     };
