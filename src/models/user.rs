@@ -358,7 +358,8 @@ pub async fn login_failed(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryR
 
 /// The password was right: the attempt was not a failure after all, and the
 /// account's count starts afresh (its earlier failures still count for the
-/// addresses that sent them).
+/// addresses that sent them). A lock set while this attempt was being
+/// checked is lifted: it was one of the guesses the limit allowed.
 pub async fn login_succeeded(
     conn: &mut AsyncPgConnection,
     attempt: i64,
@@ -368,6 +369,14 @@ pub async fn login_succeeded(
         diesel::delete(login_failures::table.find(attempt))
             .execute(conn)
             .await?;
+        diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::locked_until.is_not_null()),
+        )
+        .set(users::locked_until.eq(None::<DateTime<Utc>>))
+        .execute(conn)
+        .await?;
         clear_failures(conn, user_id).await
     })
     .await
