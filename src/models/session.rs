@@ -136,6 +136,18 @@ pub async fn revoke_token(
     .optional()
 }
 
+/// Revokes every live token of an account (when it is disabled).
+pub async fn revoke_all_tokens(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Some(Utc::now())))
+    .execute(conn)
+    .await
+}
+
 pub async fn user_for_token(
     conn: &mut AsyncPgConnection,
     secret: &str,

@@ -151,7 +151,8 @@ pub async fn set_role(
     .await
 }
 
-/// Disabling also ends every session of the account at once.
+/// Disabling also ends every session of the account at once and revokes
+/// its API tokens.
 pub async fn set_disabled(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -170,6 +171,8 @@ pub async fn set_disabled(
             diesel::delete(sessions::table.filter(sessions::user_id.eq(id)))
                 .execute(conn)
                 .await?;
+            // Revoked for good: enabling the account again must not revive them.
+            super::session::revoke_all_tokens(conn, id).await?;
         }
         let action = if disabled {
             "user_disable"
@@ -205,6 +208,8 @@ pub async fn set_password(
         diesel::delete(sessions::table.filter(sessions::user_id.eq(id)))
             .execute(conn)
             .await?;
+        // A reset also lifts the lock: its failures no longer count.
+        clear_failures(conn, id).await?;
         let action = if actor.id == Some(id) {
             "password_change"
         } else {
@@ -216,49 +221,176 @@ pub async fn set_password(
     .await
 }
 
-/// Records a failed login; returns true when it just locked the account.
-pub async fn record_failure(
+/// What the sign-in gate decided for one attempt, before any hash is checked.
+#[derive(Debug)]
+pub enum Admission {
+    /// The address has used up its failures for the window: answer 429.
+    ClientLimited { retry_after_seconds: i64 },
+    /// The account is locked, or its window's guesses are all taken (some
+    /// may still be in flight): refused without checking the password.
+    AccountLimited { user: User },
+    /// Counted as a failure (row `attempt`) until the password proves right.
+    Admitted { attempt: i64, user: Option<User> },
+}
+
+/// Serialises sign-in attempts on one key for the rest of the transaction.
+async fn advisory_lock(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(key)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Failures that count against an account: those in the window that are
+/// still attached to it. A success or a lock detaches them (`user_id` set to
+/// NULL) instead of deleting them, so they stay counted for the address that
+/// sent them.
+async fn account_failures(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<i64> {
+    let since = Utc::now() - Duration::minutes(LOCK_WINDOW_MINUTES);
+    login_failures::table
+        .filter(login_failures::user_id.eq(user_id))
+        .filter(login_failures::at.gt(since))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+async fn insert_attempt(
     conn: &mut AsyncPgConnection,
     client: &str,
     user_id: Option<Uuid>,
-) -> QueryResult<bool> {
+) -> QueryResult<i64> {
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::client.eq(client),
             login_failures::user_id.eq(user_id),
         ))
-        .execute(conn)
-        .await?;
-    let Some(id) = user_id else { return Ok(false) };
-    let since = Utc::now() - Duration::minutes(LOCK_WINDOW_MINUTES);
-    let recent: i64 = login_failures::table
-        .filter(login_failures::user_id.eq(id))
-        .filter(login_failures::at.gt(since))
-        .count()
+        .returning(login_failures::id)
         .get_result(conn)
-        .await?;
-    if recent < LOCK_AFTER {
-        return Ok(false);
-    }
-    let until = Utc::now() + Duration::minutes(LOCK_WINDOW_MINUTES);
-    diesel::update(users::table.find(id))
-        .set(users::locked_until.eq(until))
-        .execute(conn)
-        .await?;
-    // The lock is the penalty; the counter starts afresh when it ends.
-    diesel::delete(login_failures::table.filter(login_failures::user_id.eq(id)))
-        .execute(conn)
-        .await?;
-    Ok(true)
+        .await
 }
 
+/// Counts a sign-in attempt and decides on it, before the password is
+/// checked, in one short transaction: the address's advisory lock, then the
+/// account's row lock (always in that order), so that however many attempts
+/// arrive at once, at most `client_limit` per address and [`LOCK_AFTER`] per
+/// account are ever let through to the hash in a window. The attempt is
+/// recorded as a failure; [`login_succeeded`] takes it back.
+pub async fn admit_login(
+    conn: &mut AsyncPgConnection,
+    client: &str,
+    email: &str,
+    client_limit: i64,
+) -> QueryResult<Admission> {
+    let client = client.to_owned();
+    let email = email.trim().to_owned();
+    conn.transaction(async move |conn| {
+        advisory_lock(conn, &format!("claimdesk.login.client:{client}")).await?;
+        let window = Duration::minutes(LOCK_WINDOW_MINUTES);
+        let (failures, oldest) = client_failures(conn, &client, window).await?;
+        if failures >= client_limit {
+            let retry_after_seconds = oldest
+                .map(|t| (t + window - Utc::now()).num_seconds().max(1))
+                .unwrap_or(60);
+            return Ok(Admission::ClientLimited {
+                retry_after_seconds,
+            });
+        }
+        let user: Option<User> = users::table
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("lower(users.email) = lower(")
+                    .bind::<diesel::sql_types::Text, _>(email)
+                    .sql(")"),
+            )
+            .select(User::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let Some(user) = user else {
+            let attempt = insert_attempt(conn, &client, None).await?;
+            return Ok(Admission::Admitted {
+                attempt,
+                user: None,
+            });
+        };
+        if user.is_locked(Utc::now()) || account_failures(conn, user.id).await? >= LOCK_AFTER {
+            // Counted for the address only: it neither extends nor feeds the lock.
+            insert_attempt(conn, &client, None).await?;
+            return Ok(Admission::AccountLimited { user });
+        }
+        let attempt = insert_attempt(conn, &client, Some(user.id)).await?;
+        Ok(Admission::Admitted {
+            attempt,
+            user: Some(user),
+        })
+    })
+    .await
+}
+
+/// The password was wrong: the attempt stays counted, and the account is
+/// locked once its failures reach [`LOCK_AFTER`]. A lock in force is never
+/// extended. Returns true when this call locked the account.
+pub async fn login_failed(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<bool> {
+    conn.transaction(async move |conn| {
+        let user: User = users::table
+            .find(user_id)
+            .select(User::as_select())
+            .for_update()
+            .first(conn)
+            .await?;
+        let now = Utc::now();
+        if user.is_locked(now) || account_failures(conn, user.id).await? < LOCK_AFTER {
+            return Ok(false);
+        }
+        diesel::update(users::table.find(user_id))
+            .set(users::locked_until.eq(now + Duration::minutes(LOCK_WINDOW_MINUTES)))
+            .execute(conn)
+            .await?;
+        // The lock is the penalty: the account's count starts afresh when it
+        // ends. Its failures stay counted for the addresses that sent them.
+        clear_failures(conn, user_id).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// The password was right: the attempt was not a failure after all, and the
+/// account's count starts afresh (its earlier failures still count for the
+/// addresses that sent them). A lock set while this attempt was being
+/// checked is lifted: it was one of the guesses the limit allowed.
+pub async fn login_succeeded(
+    conn: &mut AsyncPgConnection,
+    attempt: i64,
+    user_id: Uuid,
+) -> QueryResult<()> {
+    conn.transaction(async move |conn| {
+        diesel::delete(login_failures::table.find(attempt))
+            .execute(conn)
+            .await?;
+        diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::locked_until.is_not_null()),
+        )
+        .set(users::locked_until.eq(None::<DateTime<Utc>>))
+        .execute(conn)
+        .await?;
+        clear_failures(conn, user_id).await
+    })
+    .await
+}
+
+/// Detaches the account's failures from it without deleting them: the
+/// per-address limit still counts them.
 pub async fn clear_failures(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::user_id.eq(user_id)))
+    diesel::update(login_failures::table.filter(login_failures::user_id.eq(user_id)))
+        .set(login_failures::user_id.eq(None::<Uuid>))
         .execute(conn)
         .await?;
     Ok(())
 }
-
 /// Failures from one client address within the window, and when the oldest expires.
 pub async fn client_failures(
     conn: &mut AsyncPgConnection,

@@ -1,7 +1,8 @@
 //! Who may do what, enforced in one place for every route: a middleware
 //! looks the route up in [`POLICY`], authenticates the request (session
 //! cookie or bearer token), checks the role and, for cookie-authenticated
-//! writes, the CSRF token. A route missing from the policy is refused.
+//! writes, the `Origin` and the CSRF token. A route missing from the policy
+//! is refused.
 
 use crate::auth::token;
 use crate::config::AuthArgs;
@@ -211,27 +212,195 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The CSRF token sent with a write: header, query string, or a field of an
-/// urlencoded form (the body is read and put back for the handler).
-async fn sent_csrf(req: &mut ServiceRequest) -> Result<Option<String>, actix_web::Error> {
+/// How much of a body is read, at most, to find the CSRF token in it. The
+/// forms put the token first, so it is found in the first few hundred bytes.
+const CSRF_SCAN_LIMIT: usize = 64 * 1024;
+/// Without the token up front, an urlencoded form is still read up to the
+/// usual body limit (the rest is refused, as before).
+const CSRF_FORM_LIMIT: usize = crate::web::BODY_LIMIT;
+
+/// The CSRF token sent with a write: the `X-CSRF-Token` header, or a
+/// `csrf_token` field of an urlencoded or multipart body. Never the query
+/// string (it lands in logs and Referer headers). The body is read only as
+/// far as the token and handed on to the handler untouched.
+async fn sent_csrf(req: &mut ServiceRequest) -> Option<String> {
     if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|h| h.to_str().ok()) {
-        return Ok(Some(h.to_owned()));
+        return Some(h.to_owned());
     }
-    let from_query = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.into_owned());
-    if from_query.is_some() {
-        return Ok(from_query);
+    match req.content_type().to_owned().as_str() {
+        "application/x-www-form-urlencoded" => csrf_in_form(req).await,
+        "multipart/form-data" => csrf_in_multipart(req).await,
+        _ => None,
     }
-    if req.content_type() != "application/x-www-form-urlencoded" {
-        return Ok(None);
+}
+
+/// The payload with the chunks already read put back in front of the rest.
+fn put_back(req: &mut ServiceRequest, read: Vec<web::Bytes>, rest: Payload) {
+    use futures_util::StreamExt;
+    let stream = futures_util::stream::iter(read.into_iter().map(Ok)).chain(rest);
+    let boxed: std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>>,
+    > = Box::pin(stream);
+    req.set_payload(Payload::from(boxed));
+}
+
+/// The `csrf_token` of an urlencoded body: read chunk by chunk until the
+/// field is complete (followed by `&` or the end of the body).
+async fn csrf_in_form(req: &mut ServiceRequest) -> Option<String> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let (mut read, mut buf, mut found) = (Vec::new(), Vec::new(), None);
+    let mut ended = false;
+    while found.is_none() && buf.len() <= CSRF_FORM_LIMIT {
+        match payload.next().await {
+            Some(Ok(chunk)) => {
+                buf.extend_from_slice(&chunk);
+                read.push(chunk);
+            }
+            None => ended = true,
+            Some(Err(_)) => {
+                // A broken body: the handler sees the same error.
+                put_back(req, read, payload);
+                return None;
+            }
+        }
+        let complete = if ended {
+            &buf[..]
+        } else {
+            match buf.iter().rposition(|b| *b == b'&') {
+                Some(i) => &buf[..i],
+                None => &[][..],
+            }
+        };
+        found = url::form_urlencoded::parse(complete)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
+        if ended {
+            break;
+        }
     }
-    let body = req.extract::<web::Bytes>().await?;
-    let token = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.into_owned());
-    req.set_payload(Payload::from(body));
-    Ok(token)
+    put_back(req, read, payload);
+    found
+}
+
+/// Reads the underlying payload for the multipart parser, keeps a copy of
+/// every chunk it hands over, and ends the stream once the scan limit is
+/// reached (so a token missing from the first fields reads no further).
+struct Recorder {
+    inner: Option<Payload>,
+    read: Vec<web::Bytes>,
+    len: usize,
+}
+
+struct Recording(std::rc::Rc<std::cell::RefCell<Recorder>>);
+
+impl futures_util::Stream for Recording {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let mut r = self.0.borrow_mut();
+        if r.len >= CSRF_SCAN_LIMIT {
+            return Poll::Ready(None);
+        }
+        let Some(inner) = r.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match std::pin::Pin::new(inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                r.len += chunk.len();
+                r.read.push(chunk.clone());
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            other => other,
+        }
+    }
+}
+
+/// The `csrf_token` field of a multipart body, which must come before the
+/// file: the body is parsed only until that first field is complete.
+async fn csrf_in_multipart(req: &mut ServiceRequest) -> Option<String> {
+    use futures_util::StreamExt;
+    let shared = std::rc::Rc::new(std::cell::RefCell::new(Recorder {
+        inner: Some(req.take_payload()),
+        read: Vec::new(),
+        len: 0,
+    }));
+    let found = {
+        let mut parts = actix_multipart::Multipart::new(req.headers(), Recording(shared.clone()));
+        match parts.next().await {
+            Some(Ok(mut field)) if field.name() == Some(CSRF_FIELD) => {
+                let mut value = Vec::new();
+                let mut complete = true;
+                while let Some(chunk) = field.next().await {
+                    match chunk {
+                        Ok(c) if value.len() + c.len() <= 1024 => value.extend_from_slice(&c),
+                        _ => {
+                            complete = false;
+                            break;
+                        }
+                    }
+                }
+                complete.then(|| String::from_utf8(value).ok()).flatten()
+            }
+            _ => None,
+        }
+    };
+    let mut r = shared.borrow_mut();
+    let rest = r.inner.take().unwrap_or(Payload::None);
+    let read = std::mem::take(&mut r.read);
+    drop(r);
+    put_back(req, read, rest);
+    found
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, in its normalised form.
+fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    match parsed.origin() {
+        o @ url::Origin::Tuple(..) => Some(o.ascii_serialization()),
+        url::Origin::Opaque(_) => None,
+    }
+}
+
+const CROSS_SITE_MESSAGE: &str =
+    "This request came from another site, so nothing was saved. Use the desk's own pages.";
+
+/// Refuses a write sent from another site: its `Origin` names another origin
+/// than the desk's public address (or is `null`), or, without `Origin`,
+/// `Sec-Fetch-Site` says `cross-site`. A request with neither header is
+/// judged by its CSRF token alone.
+pub fn cross_site_refusal(req: &HttpRequest) -> Option<AppError> {
+    let Some(publisher) = req.app_data::<web::Data<crate::export::Publisher>>() else {
+        return Some(AppError::Internal(anyhow::anyhow!(
+            "the origin check needs the public base URL"
+        )));
+    };
+    let refuse = || Some(AppError::Forbidden(CROSS_SITE_MESSAGE.into()));
+    if let Some(origin) = req.headers().get("Origin") {
+        let ours = origin_of(&publisher.base_url);
+        let theirs = origin.to_str().ok().and_then(origin_of);
+        return match (ours, theirs) {
+            (Some(a), Some(b)) if a == b => None,
+            (ours, _) => {
+                // Names the expected origin, so that a desk reached at another
+                // address than CLAIMDESK_PUBLIC_BASE_URL is easy to diagnose.
+                tracing::info!(origin = ?origin, expected = ?ours, "refused a write from another origin");
+                refuse()
+            }
+        };
+    }
+    let fetch_site = req
+        .headers()
+        .get("Sec-Fetch-Site")
+        .and_then(|h| h.to_str().ok());
+    if fetch_site.is_some_and(|s| s.trim().eq_ignore_ascii_case("cross-site")) {
+        return refuse();
+    }
+    None
 }
 
 const CSRF_MESSAGE: &str =
@@ -268,11 +437,40 @@ pub async fn enforce(
         return Ok(deny(req, AppError::Forbidden(msg)));
     }
     if user.via == Via::Cookie && !is_safe(req.method()) {
-        let sent = sent_csrf(&mut req).await?;
+        if let Some(refused) = cross_site_refusal(req.request()) {
+            return Ok(deny(req, refused));
+        }
+        let sent = sent_csrf(&mut req).await;
         if !sent.is_some_and(|s| token::same(&s, &user.csrf)) {
             return Ok(deny(req, AppError::Forbidden(CSRF_MESSAGE.into())));
         }
     }
     req.extensions_mut().insert(user);
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins_are_compared_in_normal_form() {
+        let ours = origin_of("http://127.0.0.1:8080/desk/");
+        assert_eq!(ours.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(origin_of("HTTP://127.0.0.1:8080"), ours);
+        assert_eq!(
+            origin_of("https://Desk.Example.org:443").as_deref(),
+            Some("https://desk.example.org")
+        );
+        for other in [
+            "http://127.0.0.1:8081",
+            "https://127.0.0.1:8080",
+            "http://localhost:8080",
+        ] {
+            assert_ne!(origin_of(other), ours, "{other}");
+        }
+        for opaque in ["null", "", "data:text/html,x", "file:///etc/passwd"] {
+            assert_eq!(origin_of(opaque), None, "{opaque}");
+        }
+    }
 }

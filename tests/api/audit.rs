@@ -2,7 +2,7 @@
 //! before/after; append-only in the database; shown on the claim page and on
 //! the admin audit page.
 
-use crate::helpers::{bearer_client, client, TestApp, TEST_PASSWORD};
+use crate::helpers::{bearer_client, TestApp, TEST_PASSWORD};
 use claimdesk::domain::Role;
 use claimdesk::models::audit::{AuditFilter, AuditRow};
 use diesel_async::RunQueryDsl;
@@ -474,15 +474,7 @@ async fn every_account_write_leaves_exactly_one_row() {
     // the password tried.
     let u = app.new_user(Role::Viewer, "Audit Viewer").await;
     trail.new_rows(&app).await;
-    let res = client()
-        .post(app.url("/login"))
-        .form(&[
-            ("email", u.email.as_str()),
-            ("password", "hunter2 is my guess"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_login(&u.email, "hunter2 is my guess").await;
     assert_eq!(res.status(), 401);
     let r = trail
         .one(
@@ -497,15 +489,7 @@ async fn every_account_write_leaves_exactly_one_row() {
     assert_eq!(after(&r)["email"], u.email.as_str());
     assert!(!after(&r).to_string().contains("hunter2"));
     // Unknown account: still recorded, without an object.
-    let res = client()
-        .post(app.url("/login"))
-        .form(&[
-            ("email", "nobody@example.org"),
-            ("password", "hunter2 again"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_login("nobody@example.org", "hunter2 again").await;
     assert_eq!(res.status(), 401);
     let rows = trail.new_rows(&app).await;
     assert_eq!(rows.len(), 1);

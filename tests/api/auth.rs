@@ -14,12 +14,7 @@ use std::time::{Duration, Instant};
 const FAILED: &str = "Wrong email or password.";
 
 async fn post_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    client()
-        .post(app.url("/login"))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
+    app.post_login(email, password).await
 }
 
 /// The `Set-Cookie` header that carries the session.
@@ -136,27 +131,29 @@ async fn login_sets_an_httponly_samesite_session_cookie() {
     assert!(cookie_value(&c).len() >= 32, "{c}");
 
     // A safe `next` is followed, a foreign one is not.
-    let res = client()
-        .post(app.url("/login"))
-        .form(&[
-            ("email", u.email.as_str()),
-            ("password", TEST_PASSWORD),
-            ("next", "/sources"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_login_with(
+            &client(),
+            &[],
+            &[
+                ("email", u.email.as_str()),
+                ("password", TEST_PASSWORD),
+                ("next", "/sources"),
+            ],
+        )
+        .await;
     assert_eq!(location(&res), "/sources");
-    let res = client()
-        .post(app.url("/login"))
-        .form(&[
-            ("email", u.email.as_str()),
-            ("password", TEST_PASSWORD),
-            ("next", "//evil.example/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_login_with(
+            &client(),
+            &[],
+            &[
+                ("email", u.email.as_str()),
+                ("password", TEST_PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(location(&res), "/");
 }
 
@@ -187,13 +184,13 @@ async fn every_login_gets_a_new_session_id_and_replaces_the_one_it_was_sent_with
     assert!(alive(&app, &second).await);
 
     // Logging in again from a browser that holds a session replaces it.
-    let res = client()
-        .post(app.url("/login"))
-        .header("Cookie", format!("claimdesk_session={first}"))
-        .form(&[("email", u.email.as_str()), ("password", TEST_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_login_with(
+            &client(),
+            &[&format!("claimdesk_session={first}")],
+            &[("email", u.email.as_str()), ("password", TEST_PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let third = cookie_value(&session_set_cookie(&res));
     assert_ne!(third, first);
@@ -570,12 +567,13 @@ async fn too_many_failures_from_one_address_answer_429_with_retry_after() {
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .build()
         .unwrap();
-    let res = other
-        .post(app.url("/login"))
-        .form(&[("email", u.email.as_str()), ("password", TEST_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_login_with(
+            &other,
+            &[],
+            &[("email", u.email.as_str()), ("password", TEST_PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 303);
 }
 

@@ -1,5 +1,5 @@
 //! CSRF: every write made with a session cookie carries the session's token
-//! (form field, header or query); bearer-token requests need none.
+//! (form field or header, never the query string); bearer-token requests need none.
 
 use crate::helpers::{location, TestApp};
 use claimdesk::domain::Role;
@@ -137,9 +137,17 @@ async fn logout_and_admin_forms_are_protected_too() {
             .status(),
         200
     );
-    // … the token in the query string is accepted.
+    // … the token in the query string is not (it would land in logs) …
     let res = browser
         .post(app.url(&format!("/logout?csrf_token={csrf}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // … the token in the body is.
+    let res = browser
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
         .send()
         .await
         .unwrap();

@@ -697,7 +697,7 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     let reviews: Vec<Value> = serde_json::from_slice(&body).unwrap();
     assert_eq!(reviews.len(), VERDICTS.len() + 1, "one review per verdict");
 
-    let default_url = |id: &str| format!("http://127.0.0.1:8080/claims/{id}");
+    let default_url = |id: &str| format!("{}/claims/{id}", app.addr);
     for r in &reviews {
         for open in [&unverified, &in_review] {
             assert_ne!(r["url"], default_url(open), "open claim {open} exported");
@@ -865,7 +865,7 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     assert_eq!(res.status(), 303);
     let page = app.html(&format!("/claims/{id}")).await;
     let v: Value = serde_json::from_str(&unescape(textarea(&page, "claimreview-jsonld"))).unwrap();
-    assert_eq!(v["url"], format!("http://127.0.0.1:8080/claims/{id}"));
+    assert_eq!(v["url"], format!("{}/claims/{id}", app.addr));
 }
 
 async fn give_from_review(app: &TestApp, id: &str, status: &str, reason: &str) {

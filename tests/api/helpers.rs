@@ -224,6 +224,40 @@ pub struct TestApp {
     pub user: TestUser,
     pub db: TestDb,
     handle: actix_web::dev::ServerHandle,
+    /// The sign-in form's pre-session token, fetched once.
+    login_csrf: OnceCell<LoginToken>,
+}
+
+/// The sign-in form's pre-session CSRF token: its cookie and field value.
+#[derive(Debug, Clone)]
+pub struct LoginToken {
+    /// `claimdesk_login_csrf=<token>`, for a `Cookie` header.
+    pub cookie: String,
+    pub token: String,
+}
+
+/// GET /login with `c` and read the pre-session token from the page and
+/// its `Set-Cookie`.
+pub async fn fetch_login_token(c: &reqwest::Client, addr: &str) -> LoginToken {
+    let res = c.get(format!("{addr}/login")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "GET /login");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|h| h.to_str().unwrap().to_owned())
+        .find(|h| h.starts_with("claimdesk_login_csrf="))
+        .map(|h| h.split(';').next().unwrap().to_owned());
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("name=\"csrf_token\""),
+        "the sign-in form has a token"
+    );
+    let token = csrf_in(&html);
+    LoginToken {
+        cookie: cookie.unwrap_or_else(|| format!("claimdesk_login_csrf={token}")),
+        token,
+    }
 }
 
 pub fn pool_settings() -> PoolSettings {
@@ -249,7 +283,12 @@ pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::
             pool: pool_settings(),
             workers: 1,
             auth,
-            site: claimdesk::config::SiteArgs::default(),
+            // The desk's public address is where the tests reach it, so the
+            // Origin a browser sends on this server's pages is its own.
+            site: claimdesk::config::SiteArgs {
+                public_base_url: addr.clone(),
+                ..Default::default()
+            },
             cleanup_interval: None,
         };
         claimdesk::startup::run(listener, url, &settings).unwrap()
@@ -353,7 +392,43 @@ impl TestApp {
             user,
             db,
             handle,
+            login_csrf: OnceCell::new(),
         }
+    }
+
+    /// The pre-session sign-in token (one per app, reused by every sign-in).
+    pub async fn login_token(&self) -> LoginToken {
+        self.login_csrf
+            .get_or_init(|| async { fetch_login_token(&client(), &self.addr).await })
+            .await
+            .clone()
+    }
+
+    /// POST /login with `c`: `fields` plus the pre-session token (field and
+    /// cookie), and any `cookies` besides.
+    pub async fn post_login_with(
+        &self,
+        c: &reqwest::Client,
+        cookies: &[&str],
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let tok = self.login_token().await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", tok.token.as_str())];
+        form.extend_from_slice(fields);
+        let mut jar: Vec<&str> = cookies.to_vec();
+        jar.push(&tok.cookie);
+        c.post(self.url("/login"))
+            .header("Cookie", jar.join("; "))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST /login as a fresh cookieless client.
+    pub async fn post_login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_login_with(&client(), &[], &[("email", email), ("password", password)])
+            .await
     }
 
     /// Another account on this app's database.
@@ -364,9 +439,14 @@ impl TestApp {
     /// Signs in through the login form; returns the cookie client and the CSRF token.
     pub async fn login(&self, email: &str, password: &str) -> (reqwest::Client, String) {
         let c = cookie_client();
+        let tok = fetch_login_token(&c, &self.addr).await;
         let res = c
             .post(self.url("/login"))
-            .form(&[("email", email), ("password", password)])
+            .form(&[
+                ("csrf_token", tok.token.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
             .send()
             .await
             .unwrap();

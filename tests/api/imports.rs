@@ -292,7 +292,7 @@ async fn a_failing_row_imports_nothing_and_the_corrected_upload_then_goes_throug
 }
 
 #[tokio::test]
-async fn a_browser_session_uploads_with_the_csrf_token_in_the_query() {
+async fn a_browser_session_uploads_with_the_csrf_token_in_the_form() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.login(&app.user.email, &app.user.password).await;
     let page = c
@@ -303,19 +303,19 @@ async fn a_browser_session_uploads_with_the_csrf_token_in_the_query() {
         .text()
         .await
         .unwrap();
-    assert!(
-        page.contains(&format!("action=\"/import?csrf_token={csrf}\"")),
-        "{page}"
-    );
+    assert!(page.contains("action=\"/import\""), "{page}");
+    assert!(!page.contains("?csrf_token="), "never in a URL: {page}");
     let content = b"story_title,source_name,source_type,quote\nSession story,Session source,media,From a session\n";
 
     let res = upload_with(&c, &app, "", content).await;
     assert_eq!(res.status(), 403, "no token, no upload");
     let res = upload_with(&c, &app, &format!("?csrf_token={csrf}"), content).await;
+    assert_eq!(res.status(), 403, "not in the query string");
+    let res = upload_with_token(&c, &app, &csrf, content).await;
     assert_eq!(res.status(), 303);
     let id = location(&res).strip_prefix("/imports/").unwrap().to_owned();
 
-    // The correction form posts to the URL with the token, too.
+    // The correction form carries the token in its body, too.
     let html = c
         .get(app.url(&format!("/imports/{id}")))
         .send()
@@ -324,13 +324,14 @@ async fn a_browser_session_uploads_with_the_csrf_token_in_the_query() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains(&format!("action=\"/imports/{id}?csrf_token={csrf}\"")));
+    assert!(html.contains(&format!("action=\"/imports/{id}\"")));
+    assert!(!html.contains("?csrf_token="), "never in a URL");
     let fixed = "story_title,source_name,source_type,quote\nSession story,Session source,media,Corrected in the form\n";
     let res = revise(&c, &app, &id, fixed).await;
     assert_eq!(res.status(), 403, "no token, no revision");
     let res = c
-        .post(app.url(&format!("/imports/{id}?csrf_token={csrf}")))
-        .form(&[("content", fixed)])
+        .post(app.url(&format!("/imports/{id}")))
+        .form(&[("csrf_token", csrf.as_str()), ("content", fixed)])
         .send()
         .await
         .unwrap();
@@ -348,6 +349,33 @@ async fn a_browser_session_uploads_with_the_csrf_token_in_the_query() {
     let claims = app.all_claims("").await;
     assert_eq!(claims.len(), 1);
     assert_eq!(claims[0]["quote"], "Corrected in the form");
+}
+
+/// POST /import as a browser does: the `csrf_token` field first, then the file.
+async fn upload_with_token(
+    c: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    content: &[u8],
+) -> reqwest::Response {
+    let boundary = "----claimdeskTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"claims.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    c.post(app.url("/import"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 // ------------------------------------------------------------- round trip
@@ -498,7 +526,11 @@ async fn the_cli_exports_to_a_file_or_stdout_and_imports_with_yes() {
             "--story",
             &story,
         ],
-        &[("RUST_LOG", "debug")],
+        // The test server's public address is where it listens.
+        &[
+            ("RUST_LOG", "debug"),
+            ("CLAIMDESK_PUBLIC_BASE_URL", source.addr.as_str()),
+        ],
     )
     .await;
     assert!(ok, "export failed: {err}");

@@ -239,16 +239,20 @@ async fn send(
     if method != Method::GET {
         req = if path.starts_with("/api/") {
             req.json(&json!({}))
-        } else if path == "/login" {
-            req.form(&[
-                ("email", login.email.as_str()),
-                ("password", &login.password),
-            ])
         } else {
             req.form(&[("unused", "")])
         };
     }
-    let res = req.send().await.unwrap();
+    let res = if method == Method::POST && path == "/login" {
+        // The sign-in form carries its pre-session token.
+        let fields = [
+            ("email", login.email.as_str()),
+            ("password", login.password.as_str()),
+        ];
+        app.post_login_with(c, &[], &fields).await
+    } else {
+        req.send().await.unwrap()
+    };
     let status = res.status();
     match status.as_u16() {
         401 => Outcome::Unauthorized,

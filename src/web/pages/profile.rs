@@ -88,6 +88,11 @@ async fn change_password(
     }
     if let Err(m) = domain::password::check(&form.new_password) {
         errors.add("new_password", m);
+    } else if form.new_password == form.current_password {
+        errors.add(
+            "new_password",
+            "The new password is the same as the current one. Choose a different one.",
+        );
     }
     if !errors.is_empty() {
         let p = ProfilePage {
