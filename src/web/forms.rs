@@ -121,6 +121,44 @@ pub const MISSING_VERSION: &str = "This form was sent without the version of the
      based on, so it could overwrite someone else's change; nothing was saved. The record as \
      stored now is shown; your input is kept in the form — check it and submit again.";
 
+/// How a refused versioned form write is shown: the status, the field
+/// messages and the banner above the re-rendered form. `None` is a form
+/// without a usable version. `db` turns a database error into a field
+/// message where it can (a unique name); anything else is an error page.
+pub fn refused_write(
+    err: Option<crate::models::WriteError>,
+    db: impl FnOnce(diesel::result::Error) -> AppError,
+) -> Result<
+    (
+        actix_web::http::StatusCode,
+        crate::domain::FieldErrors,
+        Option<String>,
+    ),
+    AppError,
+> {
+    use crate::domain::FieldErrors;
+    use crate::models::WriteError;
+    use actix_web::http::StatusCode;
+    match err {
+        None => Ok((
+            StatusCode::PRECONDITION_REQUIRED,
+            FieldErrors::new(),
+            Some(MISSING_VERSION.to_owned()),
+        )),
+        Some(WriteError::Invalid(e)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, e, None)),
+        Some(WriteError::Stale { current }) => Ok((
+            StatusCode::CONFLICT,
+            FieldErrors::new(),
+            Some(view::stale_message(current)),
+        )),
+        Some(WriteError::Db(e)) => match db(e) {
+            AppError::Validation(e) => Ok((StatusCode::UNPROCESSABLE_ENTITY, e, None)),
+            other => Err(other),
+        },
+        Some(e) => Err(e.into()),
+    }
+}
+
 fn opt(s: &str) -> Option<String> {
     Some(s.to_owned())
 }

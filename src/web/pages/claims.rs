@@ -232,18 +232,7 @@ async fn update(
     };
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=edit"))),
-        Err(None) => (
-            StatusCode::PRECONDITION_REQUIRED,
-            FieldErrors::new(),
-            Some(forms::MISSING_VERSION.to_owned()),
-        ),
-        Err(Some(WriteError::Invalid(e))) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(Some(WriteError::Stale { current })) => (
-            StatusCode::CONFLICT,
-            FieldErrors::new(),
-            Some(view::stale_message(current)),
-        ),
-        Err(Some(e @ (WriteError::Db(_) | WriteError::Forbidden(_)))) => return Err(e.into()),
+        Err(e) => forms::refused_write(e, crate::error::AppError::from)?,
     };
     let mut page = edit_page(&pool, id, Some(form), me).await?;
     if conflict.is_some() {

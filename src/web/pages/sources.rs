@@ -145,22 +145,7 @@ async fn update(
     };
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/sources/{id}"))),
-        Err(None) => (
-            StatusCode::PRECONDITION_REQUIRED,
-            FieldErrors::new(),
-            Some(forms::MISSING_VERSION.to_owned()),
-        ),
-        Err(Some(WriteError::Invalid(e))) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(Some(WriteError::Stale { current })) => (
-            StatusCode::CONFLICT,
-            FieldErrors::new(),
-            Some(view::stale_message(current)),
-        ),
-        Err(Some(WriteError::Db(e))) => match source_error(e) {
-            AppError::Validation(e) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-            other => return Err(other),
-        },
-        Err(Some(e)) => return Err(e.into()),
+        Err(e) => forms::refused_write(e, source_error)?,
     };
     let current = source::find(&mut c, id).await?;
     if conflict.is_some() {

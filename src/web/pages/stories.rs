@@ -133,19 +133,7 @@ async fn update(
     };
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/stories/{id}"))),
-        Err(None) => (
-            StatusCode::PRECONDITION_REQUIRED,
-            FieldErrors::new(),
-            Some(forms::MISSING_VERSION.to_owned()),
-        ),
-        Err(Some(WriteError::Invalid(e))) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-        Err(Some(WriteError::Stale { current })) => (
-            StatusCode::CONFLICT,
-            FieldErrors::new(),
-            Some(view::stale_message(current)),
-        ),
-        Err(Some(WriteError::Db(e))) => return Err(story_error(e)),
-        Err(Some(e)) => return Err(e.into()),
+        Err(e) => forms::refused_write(e, story_error)?,
     };
     let current = story::find(&mut c, id).await?;
     if conflict.is_some() {
