@@ -91,7 +91,7 @@ fn parse_new_user(form: &NewUserForm) -> Result<(String, String, Role), FieldErr
 async fn create_user(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    form: web::Form<NewUserForm>,
+    form: crate::web::forms::Form<NewUserForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
@@ -154,7 +154,7 @@ async fn set_role(
     pool: web::Data<DbPool>,
     me: CurrentUser,
     id: web::Path<String>,
-    form: web::Form<RoleForm>,
+    form: crate::web::forms::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     not_self(&me, id)?;

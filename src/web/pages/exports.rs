@@ -61,7 +61,7 @@ fn finished(mut e: Exporter) -> Exporter {
 async fn download(
     pool: web::Data<DbPool>,
     publisher: web::Data<Publisher>,
-    q: web::Query<ExportQuery>,
+    q: crate::web::forms::Query<ExportQuery>,
     _me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();

@@ -55,7 +55,7 @@ struct Saved {
 async fn show(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    q: web::Query<Saved>,
+    q: crate::web::forms::Query<Saved>,
 ) -> AppResult<HttpResponse> {
     let mut p = page(&pool, me).await?;
     if q.saved == "password" {
@@ -75,7 +75,7 @@ async fn change_password(
     pool: web::Data<DbPool>,
     auth: web::Data<AuthArgs>,
     me: CurrentUser,
-    form: web::Form<PasswordForm>,
+    form: crate::web::forms::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
     // One pooled connection at a time, and none held while hashing: a
     // second checkout while holding the first can starve a small pool.
@@ -123,7 +123,7 @@ struct TokenForm {
 async fn create_token(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    form: web::Form<TokenForm>,
+    form: crate::web::forms::Form<TokenForm>,
 ) -> AppResult<HttpResponse> {
     let name = match domain::validation::required(&form.name, 100) {
         Ok(n) => n,

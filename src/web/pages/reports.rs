@@ -49,7 +49,7 @@ pub struct StoryReport {
 async fn story_report(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    q: web::Query<ReportQuery>,
+    q: crate::web::forms::Query<ReportQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
@@ -105,7 +105,7 @@ impl SourceReport {
 async fn source_report(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    q: web::Query<ReportQuery>,
+    q: crate::web::forms::Query<ReportQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
