@@ -1,7 +1,7 @@
 //! Wiring: tracing, database resolution (configured or embedded), the
 //! actix server with one pool per worker, and the CLI commands.
 
-use crate::config::{AuthArgs, DbArgs, ServeArgs, SiteArgs};
+use crate::config::{AuthArgs, DbArgs, ImportLimits, ServeArgs, SiteArgs};
 use crate::db::embedded::EmbeddedPostgres;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::{models, seed, web};
@@ -131,6 +131,7 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
         workers,
         auth: serve.auth.clone(),
         site: serve.site.clone(),
+        import: serve.import.clone(),
     };
     run(listener, url, &settings)?.await?;
     Ok(())
@@ -163,6 +164,7 @@ pub struct Settings {
     pub workers: usize,
     pub auth: AuthArgs,
     pub site: SiteArgs,
+    pub import: ImportLimits,
 }
 
 pub fn run(
@@ -173,6 +175,7 @@ pub fn run(
     let (pool, workers) = (&settings.pool, settings.workers);
     let auth = aw::Data::new(settings.auth.clone());
     let publisher = aw::Data::new(settings.site.publisher());
+    let import_limits = aw::Data::new(settings.import.clone());
     let pools: Arc<Vec<DbPool>> = Arc::new(
         (0..workers.max(1))
             .map(|_| db::build_pool(url, pool))
@@ -188,6 +191,7 @@ pub fn run(
             .app_data(aw::Data::new(pool))
             .app_data(auth.clone())
             .app_data(publisher.clone())
+            .app_data(import_limits.clone())
             .configure(web::configure)
     })
     .workers(workers.max(1))

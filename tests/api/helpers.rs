@@ -249,6 +249,7 @@ pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::
             workers: 1,
             auth,
             site: claimdesk::config::SiteArgs::default(),
+            import: claimdesk::config::ImportLimits::default(),
         };
         claimdesk::startup::run(listener, url, &settings).unwrap()
     };
