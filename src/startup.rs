@@ -194,6 +194,7 @@ pub fn run(
             .app_data(import_limits.clone())
             .configure(web::configure)
     })
+    .on_connect(web::pages::imports::remember_socket)
     .workers(workers.max(1))
     .listen(listener)?
     .run();

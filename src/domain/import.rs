@@ -408,7 +408,11 @@ mod tests {
         let got: Vec<ClaimStatus> = p.rows.iter().map(|r| r.status).collect();
         assert_eq!(
             got,
-            vec![ClaimStatus::False, ClaimStatus::False, ClaimStatus::InReview],
+            vec![
+                ClaimStatus::False,
+                ClaimStatus::False,
+                ClaimStatus::InReview
+            ],
             "{:?}",
             p.errors
         );
@@ -421,7 +425,9 @@ mod tests {
         assert_eq!(p.rows.len(), 1);
         assert_eq!(p.errors[0].line, 2);
         assert!(p.errors[0].reason.contains("NUL"), "{:?}", p.errors);
-        assert!(check_file(b"a,b\nc,\0\n").is_err_and(|e| e.contains("NUL") && e.contains("line 2")));
+        assert!(
+            check_file(b"a,b\nc,\0\n").is_err_and(|e| e.contains("NUL") && e.contains("line 2"))
+        );
         let bad = b"story_title,source_name,source_type,quote\nS,N,media,\xff\n";
         assert!(check_file(bad).is_err_and(|e| e.contains("UTF-8")));
         let mut r = Reader::new(&bad[..]).ok();

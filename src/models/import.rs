@@ -91,6 +91,9 @@ pub enum ImportError {
     /// The file as a whole cannot be imported (shell).
     #[error("{0}")]
     File(String),
+    /// The client went away; the work stopped and was rolled back.
+    #[error("the client went away")]
+    Abandoned,
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -111,12 +114,11 @@ async fn lock_user(conn: &mut AsyncPgConnection, user: Uuid) -> Result<(), Impor
         got: bool,
     }
     // Two-key form: its own key space, apart from single-key advisory locks.
-    let got: Got = diesel::sql_query(
-        "SELECT pg_try_advisory_xact_lock(727275, hashtext($1)) AS got",
-    )
-    .bind::<Text, _>(user.to_string())
-    .get_result(conn)
-    .await?;
+    let got: Got =
+        diesel::sql_query("SELECT pg_try_advisory_xact_lock(727275, hashtext($1)) AS got")
+            .bind::<Text, _>(user.to_string())
+            .get_result(conn)
+            .await?;
     if got.got {
         Ok(())
     } else {
@@ -140,12 +142,18 @@ pub async fn content_if_small(
 ) -> QueryResult<Option<String>> {
     imports::table
         .find(id)
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("octet_length(content) <= ").bind::<diesel::sql_types::BigInt, _>(max_bytes as i64))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("octet_length(content) <= ")
+                .bind::<diesel::sql_types::BigInt, _>(max_bytes as i64),
+        )
         .select(imports::content)
         .first(conn)
         .await
         .optional()
 }
+
+/// Asked between batches: false once nobody waits for the result any more.
+pub type StillWanted<'a> = &'a (dyn Fn() -> bool + Sync);
 
 /// Stores an upload and its preview, in one transaction.
 pub async fn upload(
@@ -154,6 +162,7 @@ pub async fn upload(
     filename: &str,
     content: &str,
     max_rows: Option<u64>,
+    wanted: StillWanted<'_>,
 ) -> Result<Import, ImportError> {
     conn.transaction::<_, ImportError, _>(async move |conn| {
         if let Some(user) = actor.id {
@@ -169,7 +178,7 @@ pub async fn upload(
             ))
             .execute(conn)
             .await?;
-        store_preview(conn, id, content.as_bytes(), actor.role, max_rows).await?;
+        store_preview(conn, id, content.as_bytes(), actor.role, max_rows, wanted).await?;
         Ok(find(conn, id).await?)
     })
     .await
@@ -183,6 +192,7 @@ pub async fn revise(
     actor: Actor,
     content: &str,
     max_rows: Option<u64>,
+    wanted: StillWanted<'_>,
 ) -> Result<(), ImportError> {
     conn.transaction::<_, ImportError, _>(async move |conn| {
         if let Some(user) = actor.id {
@@ -204,7 +214,7 @@ pub async fn revise(
             ))
             .execute(conn)
             .await?;
-        store_preview(conn, id, content.as_bytes(), actor.role, max_rows).await
+        store_preview(conn, id, content.as_bytes(), actor.role, max_rows, wanted).await
     })
     .await
 }
@@ -248,6 +258,7 @@ async fn store_preview<R: BufRead>(
     input: R,
     role: Role,
     max_rows: Option<u64>,
+    wanted: StillWanted<'_>,
 ) -> Result<(), ImportError> {
     diesel::delete(import_rows::table.filter(import_rows::import_id.eq(id)))
         .execute(conn)
@@ -259,6 +270,9 @@ async fn store_preview<R: BufRead>(
         Ok(mut reader) => {
             let mut matcher = Matcher::new(role);
             while let Some(batch) = next_batch(conn, &mut reader, &mut matcher).await? {
+                if !wanted() {
+                    return Err(ImportError::Abandoned);
+                }
                 let batch = match batch {
                     Ok(b) => b,
                     Err(e) => {
@@ -382,7 +396,13 @@ impl Matcher {
     fn key(row: &ImportRow) -> [u8; 16] {
         let mut h = Sha256::new();
         match &row.story.url {
-            Some(u) => h.update([1u8].iter().chain(u.as_bytes()).copied().collect::<Vec<_>>()),
+            Some(u) => h.update(
+                [1u8]
+                    .iter()
+                    .chain(u.as_bytes())
+                    .copied()
+                    .collect::<Vec<_>>(),
+            ),
             None => {
                 h.update([0u8]);
                 h.update((row.story.title.len() as u64).to_le_bytes());
@@ -649,12 +669,13 @@ pub async fn confirm(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     actor: Actor,
+    wanted: StillWanted<'_>,
 ) -> Result<(usize, usize), ImportError> {
     conn.transaction::<_, ImportError, _>(async move |conn| {
         if let Some(user) = actor.id {
             lock_user(conn, user).await?;
         }
-        confirm_locked(conn, id, actor).await
+        confirm_locked(conn, id, actor, wanted).await
     })
     .await
 }
@@ -663,6 +684,7 @@ async fn confirm_locked(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     actor: Actor,
+    wanted: StillWanted<'_>,
 ) -> Result<(usize, usize), ImportError> {
     let imp: Import = imports::table
         .find(id)
@@ -692,6 +714,9 @@ async fn confirm_locked(
             .load(conn)
             .await?;
         let Some(last) = batch.last() else { break };
+        if !wanted() {
+            return Err(ImportError::Abandoned);
+        }
         after = last.n;
         let rows: Vec<ImportRow> = batch
             .into_iter()
@@ -802,42 +827,41 @@ pub async fn import_stream<R: BufRead + Send>(
     actor: Actor,
     report: &mut (impl Report + Send),
 ) -> Result<(Counts, usize, usize), ImportError> {
-    conn
-        .transaction::<_, ImportError, _>(async move |conn| {
-            let id = Uuid::new_v4();
-            // The shell's file stays where it is: the stored content is empty.
-            diesel::insert_into(imports::table)
-                .values((
-                    imports::id.eq(id),
-                    imports::user_id.eq(actor.id),
-                    imports::filename.eq(filename),
-                    imports::content.eq(""),
-                ))
-                .execute(conn)
-                .await?;
-            store_preview(conn, id, input, actor.role, None).await?;
-            let imp = find(conn, id).await?;
-            if let Some(e) = imp.file_error {
-                // Roll back: a refused file leaves no trace.
-                return Err(ImportError::File(e));
-            }
-            let invalid: Vec<(i64, Option<String>)> = import_rows::table
-                .filter(import_rows::import_id.eq(id))
-                .filter(import_rows::kind.eq(Kind::Invalid.as_str()))
-                .order(import_rows::n.asc())
-                .select((import_rows::line, import_rows::reason))
-                .load(conn)
-                .await?;
-            for (line, reason) in invalid {
-                report.invalid(line as u64, reason.as_deref().unwrap_or_default());
-            }
-            let counts = Counts {
-                create: imp.n_create,
-                duplicate: imp.n_duplicate,
-                invalid: imp.n_invalid,
-            };
-            let (created, skipped) = confirm_locked(conn, id, actor).await?;
-            Ok((counts, created, skipped))
-        })
-        .await
+    conn.transaction::<_, ImportError, _>(async move |conn| {
+        let id = Uuid::new_v4();
+        // The shell's file stays where it is: the stored content is empty.
+        diesel::insert_into(imports::table)
+            .values((
+                imports::id.eq(id),
+                imports::user_id.eq(actor.id),
+                imports::filename.eq(filename),
+                imports::content.eq(""),
+            ))
+            .execute(conn)
+            .await?;
+        store_preview(conn, id, input, actor.role, None, &|| true).await?;
+        let imp = find(conn, id).await?;
+        if let Some(e) = imp.file_error {
+            // Roll back: a refused file leaves no trace.
+            return Err(ImportError::File(e));
+        }
+        let invalid: Vec<(i64, Option<String>)> = import_rows::table
+            .filter(import_rows::import_id.eq(id))
+            .filter(import_rows::kind.eq(Kind::Invalid.as_str()))
+            .order(import_rows::n.asc())
+            .select((import_rows::line, import_rows::reason))
+            .load(conn)
+            .await?;
+        for (line, reason) in invalid {
+            report.invalid(line as u64, reason.as_deref().unwrap_or_default());
+        }
+        let counts = Counts {
+            create: imp.n_create,
+            duplicate: imp.n_duplicate,
+            invalid: imp.n_invalid,
+        };
+        let (created, skipped) = confirm_locked(conn, id, actor, &|| true).await?;
+        Ok((counts, created, skipped))
+    })
+    .await
 }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod attack_imports;
 mod audit;
 mod auth;
 mod browser;

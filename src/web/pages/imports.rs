@@ -20,6 +20,42 @@ use askama::Template;
 use futures_util::StreamExt;
 use uuid::Uuid;
 
+/// A copy of the connection's socket, taken when the client connects: a
+/// long upload or confirm asks it between batches whether the client is
+/// still there (actix keeps running a handler after its client has gone).
+#[derive(Clone)]
+pub struct PeerSocket(std::sync::Arc<socket2::Socket>);
+
+/// Passed to `HttpServer::on_connect`.
+pub fn remember_socket(conn: &dyn std::any::Any, ext: &mut actix_web::dev::Extensions) {
+    if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Ok(copy) = socket2::SockRef::from(tcp).try_clone() {
+            ext.insert(PeerSocket(std::sync::Arc::new(copy)));
+        }
+    }
+}
+
+impl PeerSocket {
+    /// False once the client has closed or reset the connection. The socket
+    /// is non-blocking, so this never waits.
+    pub fn is_open(&self) -> bool {
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+        match self.0.peek(&mut buf) {
+            Ok(n) => n > 0,
+            Err(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+            ),
+        }
+    }
+}
+
+/// Whether the client of `req` still waits (always, without a socket copy).
+fn client_waits(req: &HttpRequest) -> impl Fn() -> bool + Sync + use<> {
+    let socket = req.conn_data::<PeerSocket>().cloned();
+    move || socket.as_ref().is_none_or(PeerSocket::is_open)
+}
+
 /// Largest correction accepted from the preview page's form; larger files
 /// are corrected in the spreadsheet and uploaded again.
 pub const EDIT_MAX: usize = 1024 * 1024;
@@ -75,7 +111,8 @@ fn too_many_rows(max: u64) -> String {
     )
 }
 
-const BUSY: &str = "Another import of yours is still running. Wait until it has finished, then try again.";
+const BUSY: &str =
+    "Another import of yours is still running. Wait until it has finished, then try again.";
 
 /// The uploaded file (name and bytes), read up to the byte cap.
 enum Received {
@@ -86,11 +123,7 @@ enum Received {
 
 /// Reads the multipart body field by field, never holding more than the
 /// cap: a hidden field (the CSRF token) may come first; `file` is the upload.
-async fn receive(
-    req: &HttpRequest,
-    mut form: Multipart,
-    max: usize,
-) -> Result<Received, AppError> {
+async fn receive(req: &HttpRequest, mut form: Multipart, max: usize) -> Result<Received, AppError> {
     let declared = req
         .headers()
         .get("Content-Length")
@@ -169,7 +202,8 @@ async fn upload(
     let text = std::str::from_utf8(&data).map_err(|e| AppError::Internal(e.into()))?;
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
-    match import::upload(&mut c, actor, &name, text, Some(max_rows)).await {
+    let wanted = client_waits(&req);
+    match import::upload(&mut c, actor, &name, text, Some(max_rows), &wanted).await {
         Ok(saved) => Ok(see_other(&format!("/imports/{}", saved.id))),
         Err(ImportError::TooManyRows(max)) => {
             refuse(me, StatusCode::PAYLOAD_TOO_LARGE, too_many_rows(max))
@@ -180,10 +214,13 @@ async fn upload(
 
 fn import_error(e: ImportError) -> AppError {
     match e {
+        // Nobody reads this answer; the work was rolled back.
+        ImportError::Abandoned => AppError::BadRequest("The client went away.".into()),
         ImportError::Busy => AppError::TooManyRequests(BUSY.into(), 5),
-        ImportError::TooManyRows(max) => AppError::Validation(
-            crate::domain::FieldErrors::single("content", too_many_rows(max)),
-        ),
+        ImportError::TooManyRows(max) => AppError::Validation(crate::domain::FieldErrors::single(
+            "content",
+            too_many_rows(max),
+        )),
         ImportError::File(msg) => {
             AppError::Validation(crate::domain::FieldErrors::single("content", msg))
         }
@@ -348,9 +385,8 @@ fn form_content(body: &[u8]) -> Result<String, String> {
             out = percent_decode(value);
         }
     }
-    String::from_utf8(out).map_err(|_| {
-        "The corrected text is not UTF-8; nothing was changed.".to_owned()
-    })
+    String::from_utf8(out)
+        .map_err(|_| "The corrected text is not UTF-8; nothing was changed.".to_owned())
 }
 
 fn percent_decode(raw: &[u8]) -> Vec<u8> {
@@ -360,15 +396,13 @@ fn percent_decode(raw: &[u8]) -> Vec<u8> {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => {
-                match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -377,6 +411,7 @@ fn percent_decode(raw: &[u8]) -> Vec<u8> {
 }
 
 async fn revise(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     limits: web::Data<ImportLimits>,
     id: web::Path<String>,
@@ -408,16 +443,23 @@ async fn revise(
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
     let max_rows = Some(limits.import_max_rows);
-    match import::revise(&mut c, id, actor, &content, max_rows).await {
+    let wanted = client_waits(&req);
+    match import::revise(&mut c, id, actor, &content, max_rows, &wanted).await {
         Ok(()) => Ok(see_other(&format!("/imports/{id}"))),
         Err(ImportError::Write(WriteError::Invalid(_))) => Err(AppError::Conflict(
             "This import was already confirmed; upload a new file instead.".into(),
         )),
         Err(ImportError::TooManyRows(max)) => {
             drop(c);
-            let page =
-                preview_page(&pool, id, me, Pages::default(), Some(too_many_rows(max)), Some(content))
-                    .await?;
+            let page = preview_page(
+                &pool,
+                id,
+                me,
+                Pages::default(),
+                Some(too_many_rows(max)),
+                Some(content),
+            )
+            .await?;
             render(StatusCode::PAYLOAD_TOO_LARGE, &page)
         }
         Err(e) => Err(import_error(e)),
@@ -425,6 +467,7 @@ async fn revise(
 }
 
 async fn confirm(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     me: CurrentUser,
@@ -432,7 +475,8 @@ async fn confirm(
     let id = parse_id(&id)?;
     let mut c = conn(&pool).await?;
     owned(&mut c, id, &me).await?;
-    match import::confirm(&mut c, id, Actor::user(me.id, me.role)).await {
+    let wanted = client_waits(&req);
+    match import::confirm(&mut c, id, Actor::user(me.id, me.role), &wanted).await {
         Ok(_) => Ok(see_other(&format!("/imports/{id}"))),
         Err(ImportError::Write(WriteError::Invalid(f))) => {
             // The preview shows why; nothing was written.
