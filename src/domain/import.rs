@@ -36,6 +36,8 @@ pub struct RowError {
 }
 
 /// One data row of the file: valid, or why not.
+// Most rows are valid: boxing them would cost an allocation per row.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Row(ImportRow),
@@ -398,6 +400,37 @@ mod tests {
             assert_eq!(rows, vec![2, 4], "{text:?}");
             assert_eq!(p.errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![6]);
         }
+    }
+
+    /// Hands out one byte per read, so every `\r\n` straddles two reads.
+    struct OneByte<'a>(&'a [u8]);
+
+    impl Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_survive_reads_that_split_line_endings() {
+        let text = "story_title,source_name,source_type,quote\r\nS,N,media,\"a\r\nb\"\r\n\r\nS,N,bogus,x\r\n";
+        let input = std::io::BufReader::with_capacity(1, OneByte(text.as_bytes()));
+        let mut r = Reader::new(input).ok();
+        let mut lines = Vec::new();
+        while let Some(Ok(Some(item))) = r.as_mut().map(Reader::next_item) {
+            lines.push(match item {
+                Item::Row(r) => r.line,
+                Item::Invalid(e) => e.line,
+            });
+        }
+        assert_eq!(lines, vec![2, 5]);
     }
 
     #[test]

@@ -56,6 +56,34 @@ fn client_waits(req: &HttpRequest) -> impl Fn() -> bool + Sync + use<> {
     move || socket.as_ref().is_none_or(PeerSocket::is_open)
 }
 
+/// Users whose upload, correction or confirm this process is handling.
+/// Taken before the body is read, so a user's second upload is refused
+/// before it costs memory; the database lock (taken by the model, in the
+/// import's transaction) is what makes it hold across server instances.
+static BUSY_USERS: std::sync::Mutex<Vec<Uuid>> = std::sync::Mutex::new(Vec::new());
+
+/// A user's one import slot in this process; freed when dropped, which
+/// includes a request dropped half-way.
+struct Slot(Uuid);
+
+impl Slot {
+    fn take(user: Uuid) -> AppResult<Slot> {
+        let mut busy = BUSY_USERS.lock().unwrap_or_else(|e| e.into_inner());
+        if busy.contains(&user) {
+            return Err(AppError::TooManyRequests(BUSY.into(), 5));
+        }
+        busy.push(user);
+        Ok(Slot(user))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut busy = BUSY_USERS.lock().unwrap_or_else(|e| e.into_inner());
+        busy.retain(|u| *u != self.0);
+    }
+}
+
 /// Largest correction accepted from the preview page's form; larger files
 /// are corrected in the spreadsheet and uploaded again.
 pub const EDIT_MAX: usize = 1024 * 1024;
@@ -144,7 +172,13 @@ async fn receive(req: &HttpRequest, mut form: Multipart, max: usize) -> Result<R
             .map(str::to_owned);
         // Other fields are small (a token); the file may use the whole cap.
         let cap = if is_file { max } else { 4096 };
-        let mut data = Vec::new();
+        // Sized once from the declared length: growing by doubling would
+        // briefly hold twice the file.
+        let mut data = Vec::with_capacity(if is_file {
+            declared.unwrap_or(0).min(max)
+        } else {
+            0
+        });
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(bad_form)?;
             if data.len() + chunk.len() > cap {
@@ -173,6 +207,7 @@ async fn upload(
     me: CurrentUser,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
+    let _slot = Slot::take(me.id)?;
     let refuse = |me, status, msg: String| render(status, &upload_page(me, &limits, Some(msg)));
     let (name, data) = match receive(&req, form, limits.import_max_bytes).await? {
         Received::File(name, data) => (name, data),
@@ -419,6 +454,7 @@ async fn revise(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
+    let _slot = Slot::take(me.id)?;
     {
         // Someone else's import does not exist, whatever the body says.
         let mut c = conn(&pool).await?;
@@ -475,6 +511,7 @@ async fn confirm(
     let id = parse_id(&id)?;
     let mut c = conn(&pool).await?;
     owned(&mut c, id, &me).await?;
+    let _slot = Slot::take(me.id)?;
     let wanted = client_waits(&req);
     match import::confirm(&mut c, id, Actor::user(me.id, me.role), &wanted).await {
         Ok(_) => Ok(see_other(&format!("/imports/{id}"))),
