@@ -113,9 +113,11 @@ PY
   IMPORT_BURST=$(printf '%s\n' "$codes" | awk '{print $1}' | sort | uniq -c | awk '{printf "%s × %s, ", $1, $2}' | sed 's/, $//')
   echo "16 at once: $IMPORT_BURST"
 
-  # 16 clients of 16 users would each get a slot; one user whose clients all
-  # leave after 1 s: 3 s later no database connection is still working.
-  for _ in $(seq 1 4); do upload 1 >/dev/null & sleep 1.2; done; wait
+  # One user's clients that each leave after 1 s: 3 s later no database
+  # connection is still working for them.
+  local pids=()
+  for _ in $(seq 1 4); do upload 1 >/dev/null & pids+=($!); sleep 1.2; done
+  wait "${pids[@]}"
   sleep 3
   IMPORT_LEFT=$(psql_ -d "$DB" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND state = 'active' AND pid <> pg_backend_pid()")
   IMPORT_STORED=$(psql_ -d "$DB" -c "SELECT count(*) FROM imports")

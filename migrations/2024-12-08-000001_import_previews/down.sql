@@ -1,6 +1,7 @@
 -- The stored previews can be recomputed from each import's content.
 DROP TABLE import_rows;
 ALTER TABLE imports
+    DROP COLUMN content_kept,
     DROP COLUMN previewed_at,
     DROP COLUMN file_error,
     DROP COLUMN n_create,

@@ -1,7 +1,10 @@
 -- An import's preview is computed once, at upload (or revision), and stored
 -- with it: opening the preview page reads a page of stored rows instead of
 -- parsing and matching the whole file again.
+-- Only a file small enough to correct in the page's form is kept
+-- (`content_kept`); a larger one lives on as its stored preview alone.
 ALTER TABLE imports
+    ADD COLUMN content_kept boolean NOT NULL DEFAULT true,
     ADD COLUMN previewed_at timestamptz,
     ADD COLUMN file_error   text,
     ADD COLUMN n_create     integer NOT NULL DEFAULT 0,

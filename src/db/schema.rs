@@ -178,6 +178,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamptz>,
         created -> Nullable<Int4>,
         skipped -> Nullable<Int4>,
+        content_kept -> Bool,
         previewed_at -> Nullable<Timestamptz>,
         file_error -> Nullable<Text>,
         n_create -> Int4,

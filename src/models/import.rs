@@ -27,6 +27,11 @@ use uuid::Uuid;
 pub const BATCH: usize = 1000;
 /// Rows per page of each preview section.
 pub const PAGE: i64 = 100;
+/// Largest file kept with its import, to be corrected in the page's form.
+/// A larger one is not stored (its preview rows hold what the confirm
+/// needs): storing tens of megabytes would cost the server three copies of
+/// them in memory on the way to the database.
+pub const KEEP_CONTENT_MAX: usize = 1024 * 1024;
 
 /// An import without its content (which may be tens of megabytes).
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -40,6 +45,7 @@ pub struct Import {
     pub confirmed_at: Option<DateTime<Utc>>,
     pub created: Option<i32>,
     pub skipped: Option<i32>,
+    pub content_kept: bool,
     pub previewed_at: Option<DateTime<Utc>>,
     pub file_error: Option<String>,
     pub n_create: i32,
@@ -134,22 +140,24 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Import>
         .await
 }
 
-/// The content, only when it is small enough to edit in a form.
-pub async fn content_if_small(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    max_bytes: usize,
-) -> QueryResult<Option<String>> {
+/// The file, when it was small enough to keep.
+pub async fn kept_content(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<String>> {
     imports::table
         .find(id)
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("octet_length(content) <= ")
-                .bind::<diesel::sql_types::BigInt, _>(max_bytes as i64),
-        )
+        .filter(imports::content_kept)
         .select(imports::content)
         .first(conn)
         .await
         .optional()
+}
+
+/// What to store of `content`: itself when small, else nothing.
+fn to_keep(content: &str) -> (&str, bool) {
+    if content.len() <= KEEP_CONTENT_MAX {
+        (content, true)
+    } else {
+        ("", false)
+    }
 }
 
 /// Asked between batches: false once nobody waits for the result any more.
@@ -169,12 +177,14 @@ pub async fn upload(
             lock_user(conn, user).await?;
         }
         let id = Uuid::new_v4();
+        let (kept, is_kept) = to_keep(content);
         diesel::insert_into(imports::table)
             .values((
                 imports::id.eq(id),
                 imports::user_id.eq(actor.id),
                 imports::filename.eq(filename),
-                imports::content.eq(content),
+                imports::content.eq(kept),
+                imports::content_kept.eq(is_kept),
             ))
             .execute(conn)
             .await?;
@@ -207,9 +217,11 @@ pub async fn revise(
         if confirmed.is_some() {
             return Err(already_confirmed().into());
         }
+        let (kept, is_kept) = to_keep(content);
         diesel::update(imports::table.find(id))
             .set((
-                imports::content.eq(content),
+                imports::content.eq(kept),
+                imports::content_kept.eq(is_kept),
                 imports::updated_at.eq(Utc::now()),
             ))
             .execute(conn)

@@ -422,6 +422,22 @@ async fn a_client_that_leaves_mid_preview_leaves_nothing_behind() {
     upload(&app.client, &app, big.as_bytes()).await;
     let full = started.elapsed();
     assert_eq!(stored(&app.db).await, (1, 20_000));
+    // Over 1 MB, the file itself is not kept: its stored preview is enough.
+    assert!(big.len() > 1024 * 1024);
+    let id = {
+        use claimdesk::db::schema::imports;
+        let mut conn = app.db.conn().await;
+        let (id, kept): (uuid::Uuid, bool) = imports::table
+            .select((imports::id, imports::content_kept))
+            .first(&mut conn)
+            .await
+            .unwrap();
+        assert!(!kept);
+        id
+    };
+    let html = preview(&app.client, &app, &id.to_string()).await;
+    assert!(html.contains("not kept for correcting"), "{html}");
+    assert!(!html.contains("<textarea"));
 
     let (content_type, body) = multipart("claims.csv", big.as_bytes());
     let quick = reqwest::Client::builder()

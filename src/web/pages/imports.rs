@@ -86,7 +86,7 @@ impl Drop for Slot {
 
 /// Largest correction accepted from the preview page's form; larger files
 /// are corrected in the spreadsheet and uploaded again.
-pub const EDIT_MAX: usize = 1024 * 1024;
+pub const EDIT_MAX: usize = import::KEEP_CONTENT_MAX;
 /// Room for the form encoding around an [`EDIT_MAX`] file.
 const REVISE_BODY_MAX: usize = 4 * EDIT_MAX;
 
@@ -382,7 +382,7 @@ async fn preview_page(
     let invalid = section(&mut c, &imp, &pages, Kind::Invalid).await?;
     let content = match (kept, imp.confirmed_at) {
         (Some(kept), _) => Some(kept),
-        (None, None) => import::content_if_small(&mut c, id, EDIT_MAX).await?,
+        (None, None) => import::kept_content(&mut c, id).await?,
         (None, Some(_)) => None,
     };
     Ok(PreviewPage {
