@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
-DB=claimdesk_bench
+DB=${BENCH_DB:-claimdesk_bench}
 ADMIN_URL="postgres://postgres@$PGHOST:$PGPORT/postgres"
 URL="postgres://postgres@$PGHOST:$PGPORT/$DB"
 PORT=${BENCH_PORT:-18080}
