@@ -407,25 +407,21 @@ impl Matcher {
     /// any case; a claim by story, source and exact quote.
     fn key(row: &ImportRow) -> [u8; 16] {
         let mut h = Sha256::new();
+        // Each part length-prefixed, so no two keys run together alike.
+        let mut part = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
         match &row.story.url {
-            Some(u) => h.update(
-                [1u8]
-                    .iter()
-                    .chain(u.as_bytes())
-                    .copied()
-                    .collect::<Vec<_>>(),
-            ),
+            Some(u) => part(u.as_bytes()),
             None => {
-                h.update([0u8]);
-                h.update((row.story.title.len() as u64).to_le_bytes());
-                h.update(row.story.title.as_bytes());
-                h.update(row.story.outlet.as_bytes());
+                part(b"");
+                part(row.story.title.as_bytes());
+                part(row.story.outlet.as_bytes());
             }
         }
-        let name = row.source.name.to_lowercase();
-        h.update((name.len() as u64).to_le_bytes());
-        h.update(name.as_bytes());
-        h.update(row.quote.as_bytes());
+        part(row.source.name.to_lowercase().as_bytes());
+        part(row.quote.as_bytes());
         let mut out = [0u8; 16];
         out.copy_from_slice(&h.finalize()[..16]);
         out
