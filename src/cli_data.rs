@@ -86,39 +86,52 @@ fn cli_error(e: AppError) -> anyhow::Error {
     }
 }
 
+/// Prints each invalid row as the file is read.
+struct Printed;
+
+impl import::Report for Printed {
+    fn invalid(&mut self, line: u64, reason: &str) {
+        println!("  line {line}: {reason}");
+    }
+}
+
+/// The file, streamed: no size cap here, so the desk's own large exports
+/// can come back. Without `--yes` nothing is written to the database.
 pub async fn import(db: DbArgs, args: ImportArgs) -> anyhow::Result<()> {
     if let Some(format) = json_format(&args.file)? {
         return import_json(db, args, format).await;
     }
-    let content = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {} as UTF-8", args.file.display()))?;
+    let open = || -> anyhow::Result<_> {
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?;
+        Ok(std::io::BufReader::with_capacity(64 * 1024, file))
+    };
+    let input = open()?;
     let name = args
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     with_migrated_db(&db, async |conn| {
-        let saved = import::save(conn, None, &name, &content).await?;
-        let p = import::preview(conn, &content, Actor::SYSTEM.role).await?;
-        if let Some(e) = &p.file_error {
-            return Err(anyhow!("{e}"));
-        }
-        println!(
-            "to create: {}  already recorded: {}  invalid: {}",
-            p.create.len(),
-            p.duplicates.len(),
-            p.invalid.len()
-        );
-        for e in &p.invalid {
-            println!("  line {}: {}", e.line, e.reason);
-        }
+        let summary = |c: import::Counts| {
+            println!(
+                "to create: {}  already recorded: {}  invalid: {}",
+                c.create, c.duplicate, c.invalid
+            )
+        };
         if !args.yes {
+            let counts = import::preview_stream(conn, input, Actor::SYSTEM.role, &mut Printed)
+                .await?
+                .map_err(|e| anyhow!("{e}"))?;
+            summary(counts);
             println!("nothing written; run again with --yes to import");
             return Ok(());
         }
-        let (created, skipped) = import::confirm(conn, saved.id, Actor::SYSTEM)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
+        let (counts, created, skipped) =
+            import::import_stream(conn, &name, input, Actor::SYSTEM, &mut Printed)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+        summary(counts);
         println!("imported {created} claims, skipped {skipped} rows");
         Ok(())
     })

@@ -87,6 +87,29 @@ pub struct ServeArgs {
     pub auth: AuthArgs,
     #[command(flatten)]
     pub site: SiteArgs,
+    #[command(flatten)]
+    pub import: ImportLimits,
+}
+
+/// Bounds on one spreadsheet uploaded through the web (or corrected there);
+/// `claimdesk import` from the shell streams without them.
+#[derive(Debug, Clone, Args)]
+pub struct ImportLimits {
+    /// Largest file the import page accepts, in bytes (413 above it).
+    #[arg(long, env = "CLAIMDESK_IMPORT_MAX_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub import_max_bytes: usize,
+    /// Most data rows the import page accepts in one file (413 above it).
+    #[arg(long, env = "CLAIMDESK_IMPORT_MAX_ROWS", default_value_t = 250_000)]
+    pub import_max_rows: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits {
+            import_max_bytes: 64 * 1024 * 1024,
+            import_max_rows: 250_000,
+        }
+    }
 }
 
 /// Session and login-throttling rules (OWASP ASVS level 2 defaults).

@@ -1,7 +1,7 @@
 //! Wiring: tracing, database resolution (configured or embedded), the
 //! actix server with one pool per worker, and the CLI commands.
 
-use crate::config::{AuthArgs, DbArgs, ServeArgs, SiteArgs};
+use crate::config::{AuthArgs, DbArgs, ImportLimits, ServeArgs, SiteArgs};
 use crate::db::deadline::bounded_for;
 use crate::db::embedded::EmbeddedPostgres;
 use crate::db::{self, DbPool, PoolSettings};
@@ -139,6 +139,7 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
             0 => None,
             secs => Some(Duration::from_secs(secs)),
         },
+        import: serve.import.clone(),
     };
     run(listener, url, &settings)?.await?;
     Ok(())
@@ -174,6 +175,7 @@ pub struct Settings {
     /// How often to purge expired sessions, old login failures and stale
     /// imports; `None`: never.
     pub cleanup_interval: Option<Duration>,
+    pub import: ImportLimits,
 }
 
 /// Builds the server on `listener`. Each worker gets its own pool: sharing
@@ -186,6 +188,7 @@ pub fn run(
     let (pool, workers) = (&settings.pool, settings.workers);
     let auth = aw::Data::new(settings.auth.clone());
     let publisher = aw::Data::new(settings.site.publisher());
+    let import_limits = aw::Data::new(settings.import.clone());
     let pools: Arc<Vec<DbPool>> = Arc::new(
         (0..workers.max(1))
             .map(|_| db::build_pool(url, pool))
@@ -213,8 +216,10 @@ pub fn run(
             .app_data(aw::Data::new(pool))
             .app_data(auth.clone())
             .app_data(publisher.clone())
+            .app_data(import_limits.clone())
             .configure(web::configure)
     })
+    .on_connect(web::pages::imports::remember_socket)
     .workers(workers.max(1))
     .listen(listener)?
     .run();

@@ -181,10 +181,35 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamptz>,
         created -> Nullable<Int4>,
         skipped -> Nullable<Int4>,
+        content_kept -> Bool,
+        previewed_at -> Nullable<Timestamptz>,
+        file_error -> Nullable<Text>,
+        n_create -> Int4,
+        n_duplicate -> Int4,
+        n_invalid -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ClaimStatus;
+
+    import_rows (import_id, kind, n) {
+        import_id -> Uuid,
+        kind -> Text,
+        n -> Int4,
+        line -> Int8,
+        reason -> Nullable<Text>,
+        story_title -> Nullable<Text>,
+        source_name -> Nullable<Text>,
+        quote -> Nullable<Text>,
+        status -> Nullable<ClaimStatus>,
+        details -> Nullable<Jsonb>,
     }
 }
 
 diesel::joinable!(imports -> users (user_id));
+diesel::joinable!(import_rows -> imports (import_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_id));
@@ -209,4 +234,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     audit_log,
     imports,
+    import_rows,
 );

@@ -24,7 +24,7 @@ pub fn multipart(filename: &str, content: &[u8]) -> (String, Vec<u8>) {
 }
 
 /// POST /import{query} with `content` as the file.
-async fn upload_with(
+pub async fn upload_with(
     c: &reqwest::Client,
     app: &TestApp,
     query: &str,
@@ -40,7 +40,7 @@ async fn upload_with(
 }
 
 /// Uploads and returns the new import's id (from the redirect to its preview).
-async fn upload(c: &reqwest::Client, app: &TestApp, content: &[u8]) -> String {
+pub async fn upload(c: &reqwest::Client, app: &TestApp, content: &[u8]) -> String {
     let res = upload_with(c, app, "", content).await;
     assert_eq!(res.status(), 303, "upload");
     let to = location(&res);
@@ -49,7 +49,7 @@ async fn upload(c: &reqwest::Client, app: &TestApp, content: &[u8]) -> String {
         .to_owned()
 }
 
-async fn preview(c: &reqwest::Client, app: &TestApp, id: &str) -> String {
+pub async fn preview(c: &reqwest::Client, app: &TestApp, id: &str) -> String {
     let res = c
         .get(app.url(&format!("/imports/{id}")))
         .send()
@@ -59,7 +59,7 @@ async fn preview(c: &reqwest::Client, app: &TestApp, id: &str) -> String {
     res.text().await.unwrap()
 }
 
-async fn confirm(c: &reqwest::Client, app: &TestApp, id: &str) -> reqwest::Response {
+pub async fn confirm(c: &reqwest::Client, app: &TestApp, id: &str) -> reqwest::Response {
     c.post(app.url(&format!("/imports/{id}/confirm")))
         .form(&[("unused", "")])
         .send()
@@ -67,7 +67,12 @@ async fn confirm(c: &reqwest::Client, app: &TestApp, id: &str) -> reqwest::Respo
         .unwrap()
 }
 
-async fn revise(c: &reqwest::Client, app: &TestApp, id: &str, content: &str) -> reqwest::Response {
+pub async fn revise(
+    c: &reqwest::Client,
+    app: &TestApp,
+    id: &str,
+    content: &str,
+) -> reqwest::Response {
     c.post(app.url(&format!("/imports/{id}")))
         .form(&[("content", content)])
         .send()
@@ -85,7 +90,7 @@ fn count(html: &str, id: &str) -> usize {
 }
 
 /// (create, duplicates, invalid) as the preview shows them.
-fn counts(html: &str) -> (usize, usize, usize) {
+pub fn counts(html: &str) -> (usize, usize, usize) {
     (
         count(html, "count-create"),
         count(html, "count-duplicates"),
@@ -94,7 +99,7 @@ fn counts(html: &str) -> (usize, usize, usize) {
 }
 
 /// The invalid-rows table: (line, reason).
-fn invalid_rows(html: &str) -> Vec<(u64, String)> {
+pub fn invalid_rows(html: &str) -> Vec<(u64, String)> {
     let Some(start) = html.find("id=\"inv-h\"") else {
         return Vec::new();
     };
@@ -114,7 +119,7 @@ fn invalid_rows(html: &str) -> Vec<(u64, String)> {
 }
 
 /// (claims, stories, sources) in the database.
-async fn totals(app: &TestApp) -> (i64, i64, i64) {
+pub async fn totals(app: &TestApp) -> (i64, i64, i64) {
     use claimdesk::db::schema::{claims, sources, stories};
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
@@ -291,8 +296,21 @@ async fn a_failing_row_imports_nothing_and_the_corrected_upload_then_goes_throug
     assert_eq!(totals(&app).await, after);
 }
 
+/// The hidden token is the first thing inside the form whose tag contains
+/// `action`, and no form action carries the token in its query string.
+fn token_first_in_form(html: &str, action: &str, csrf: &str) {
+    assert!(!html.contains("?csrf_token="), "token in a URL: {html}");
+    let at = html
+        .find(action)
+        .unwrap_or_else(|| panic!("no {action} in {html}"));
+    let rest = &html[at..];
+    let inside = rest[rest.find('>').unwrap() + 1..].trim_start();
+    let field = format!("<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">");
+    assert!(inside.starts_with(&field), "{inside}");
+}
+
 #[tokio::test]
-async fn a_browser_session_uploads_with_the_csrf_token_in_the_form() {
+async fn a_browser_session_imports_with_the_token_first_in_each_form() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.login(&app.user.email, &app.user.password).await;
     let page = c
@@ -303,8 +321,7 @@ async fn a_browser_session_uploads_with_the_csrf_token_in_the_form() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("action=\"/import\""), "{page}");
-    assert!(!page.contains("?csrf_token="), "never in a URL: {page}");
+    token_first_in_form(&page, "action=\"/import\"", &csrf);
     let content = b"story_title,source_name,source_type,quote\nSession story,Session source,media,From a session\n";
 
     let res = upload_with(&c, &app, "", content).await;
@@ -324,8 +341,8 @@ async fn a_browser_session_uploads_with_the_csrf_token_in_the_form() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains(&format!("action=\"/imports/{id}\"")));
-    assert!(!html.contains("?csrf_token="), "never in a URL");
+    token_first_in_form(&html, &format!("action=\"/imports/{id}\""), &csrf);
+    token_first_in_form(&html, &format!("action=\"/imports/{id}/confirm\""), &csrf);
     let fixed = "story_title,source_name,source_type,quote\nSession story,Session source,media,Corrected in the form\n";
     let res = revise(&c, &app, &id, fixed).await;
     assert_eq!(res.status(), 403, "no token, no revision");
@@ -460,7 +477,7 @@ async fn export_then_import_into_an_empty_database_then_export_gives_the_same_ro
 
 // -------------------------------------------------------------------- CLI
 
-async fn cli(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
+pub async fn cli(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_claimdesk"));
     cmd.args(args).kill_on_drop(true);
     for (k, v) in envs {
@@ -477,7 +494,7 @@ async fn cli(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
     )
 }
 
-fn temp_file(ext: &str) -> std::path::PathBuf {
+pub fn temp_file(ext: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!(
         "claimdesk-test-{}.{ext}",
         uuid::Uuid::new_v4().simple()

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod attack_bounded;
+mod attack_imports;
 mod attack_signin;
 mod attack_writes;
 mod audit;
