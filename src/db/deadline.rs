@@ -275,6 +275,52 @@ pub async fn bounded_for<F: Future>(limit: Duration, fut: F) -> Result<F::Output
     }
 }
 
+/// When long work last showed progress (it beats between its batches).
+#[derive(Debug, Clone)]
+pub struct Heartbeat(Arc<Mutex<Instant>>);
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Heartbeat(Arc::new(Mutex::new(Instant::now())))
+    }
+}
+
+impl Heartbeat {
+    pub fn beat(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    fn since(&self) -> Duration {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).elapsed()
+    }
+}
+
+/// Runs long work that holds one connection (one transaction) across its
+/// batches and calls `beat.beat()` between them. Each stretch between two
+/// beats may take the current query timeout; past it the whole work is
+/// dropped from outside (so no ROLLBACK is sent down a hung connection),
+/// its connections are discarded, and the result is a 503.
+pub async fn between_beats<F: Future>(beat: &Heartbeat, fut: F) -> Result<F::Output, AppError> {
+    let outer = current();
+    let limit = outer.as_ref().map_or(DEFAULT_QUERY_TIMEOUT, |b| b.limit());
+    long_work_begins();
+    beat.beat();
+    let mut work = Box::pin(fut);
+    loop {
+        let left = limit.saturating_sub(beat.since());
+        if left.is_zero() {
+            if let Some(outer) = &outer {
+                outer.fire();
+            }
+            drop(work);
+            return Err(timed_out(limit));
+        }
+        if let Ok(out) = tokio::time::timeout(left, &mut work).await {
+            return Ok(out);
+        }
+    }
+}
+
 /// Runs a whole request under `budget`; when an enforced budget is spent
 /// the request is dropped (connections discarded) and `None` is returned.
 pub async fn run_request<F: Future>(budget: Arc<Budget>, fut: F) -> Option<F::Output> {

@@ -740,6 +740,10 @@ async fn confirm_locked(
             if recorded.contains(&i) {
                 late_duplicates += 1;
             } else {
+                // A row takes several queries: ask (and show progress) per row.
+                if !wanted() {
+                    return Err(ImportError::Abandoned);
+                }
                 create_row(conn, row, actor).await?;
                 created += 1;
             }

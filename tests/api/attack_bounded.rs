@@ -631,3 +631,53 @@ async fn the_server_purges_on_its_own() {
     assert!(purged, "the server's clean-up did not run");
     assert_only_live_rows_left(&mut conn).await;
 }
+
+/// An import's confirm holds one transaction across its batches: a batch
+/// that hangs cuts the whole confirm off with a 503 within the query
+/// timeout, writes nothing, and leaves the import confirmable.
+#[tokio::test]
+async fn an_import_confirm_bounds_each_batch() {
+    let db = TestDb::new().await;
+    let user = create_user(&db, Role::Editor, "Import Editor").await;
+    let (addr, _handle) = spawn(&db.url, &settings(QUERY_TIMEOUT, None));
+    let api = bearer_client(&user.token);
+    let csv = b"story_title,source_name,source_type,quote\n\
+        Bounded story,Bounded source,media,First bounded claim\n\
+        Bounded story,Bounded source,media,Second bounded claim\n";
+    let (content_type, body) = crate::imports::multipart("claims.csv", csv);
+    let res = api
+        .post(format!("{addr}/import"))
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let confirm_url = format!("{addr}{to}/confirm");
+    let claims_before = count(&mut db.conn().await, "SELECT count(*) AS n FROM claims").await;
+
+    let mut holder = lock_claims(&db).await;
+    let started = Instant::now();
+    let res = api.post(&confirm_url).send().await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(res.status(), 503);
+    assert!(took < QUERY_TIMEOUT + MARGIN, "confirm took {took:?}");
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(
+        count(&mut db.conn().await, "SELECT count(*) AS n FROM claims").await,
+        claims_before,
+        "nothing written by the cut-off confirm"
+    );
+
+    // The abandoned backend goes away with its lock; then the confirm runs.
+    let done = eventually(Duration::from_secs(5), async || {
+        api.post(&confirm_url).send().await.unwrap().status() == 303
+    })
+    .await;
+    assert!(done, "the import stays confirmable");
+    assert_eq!(
+        count(&mut db.conn().await, "SELECT count(*) AS n FROM claims").await,
+        claims_before + 2
+    );
+}

@@ -6,6 +6,7 @@
 //! to anyone else it answers 404, as if it did not exist.
 
 use crate::config::ImportLimits;
+use crate::db::deadline::{between_beats, Heartbeat};
 use crate::db::DbPool;
 use crate::domain::import::check_file;
 use crate::error::{AppError, AppResult};
@@ -51,9 +52,14 @@ impl PeerSocket {
 }
 
 /// Whether the client of `req` still waits (always, without a socket copy).
-fn client_waits(req: &HttpRequest) -> impl Fn() -> bool + Sync + use<> {
+fn client_waits(req: &HttpRequest, beat: &Heartbeat) -> impl Fn() -> bool + Sync + use<> {
     let socket = req.conn_data::<PeerSocket>().cloned();
-    move || socket.as_ref().is_none_or(PeerSocket::is_open)
+    let beat = beat.clone();
+    move || {
+        // Asked between batches: each one is progress the deadline counts from.
+        beat.beat();
+        socket.as_ref().is_none_or(PeerSocket::is_open)
+    }
 }
 
 /// Users whose upload, correction or confirm this process is handling.
@@ -237,8 +243,14 @@ async fn upload(
     let text = std::str::from_utf8(&data).map_err(|e| AppError::Internal(e.into()))?;
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
-    let wanted = client_waits(&req);
-    match import::upload(&mut c, actor, &name, text, Some(max_rows), &wanted).await {
+    let beat = Heartbeat::default();
+    let wanted = client_waits(&req, &beat);
+    match between_beats(
+        &beat,
+        import::upload(&mut c, actor, &name, text, Some(max_rows), &wanted),
+    )
+    .await?
+    {
         Ok(saved) => Ok(see_other(&format!("/imports/{}", saved.id))),
         Err(ImportError::TooManyRows(max)) => {
             refuse(me, StatusCode::PAYLOAD_TOO_LARGE, too_many_rows(max))
@@ -479,8 +491,14 @@ async fn revise(
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
     let max_rows = Some(limits.import_max_rows);
-    let wanted = client_waits(&req);
-    match import::revise(&mut c, id, actor, &content, max_rows, &wanted).await {
+    let beat = Heartbeat::default();
+    let wanted = client_waits(&req, &beat);
+    match between_beats(
+        &beat,
+        import::revise(&mut c, id, actor, &content, max_rows, &wanted),
+    )
+    .await?
+    {
         Ok(()) => Ok(see_other(&format!("/imports/{id}"))),
         Err(ImportError::Write(WriteError::Invalid(_))) => Err(AppError::Conflict(
             "This import was already confirmed; upload a new file instead.".into(),
@@ -512,8 +530,14 @@ async fn confirm(
     let mut c = conn(&pool).await?;
     owned(&mut c, id, &me).await?;
     let _slot = Slot::take(me.id)?;
-    let wanted = client_waits(&req);
-    match import::confirm(&mut c, id, Actor::user(me.id, me.role), &wanted).await {
+    let beat = Heartbeat::default();
+    let wanted = client_waits(&req, &beat);
+    match between_beats(
+        &beat,
+        import::confirm(&mut c, id, Actor::user(me.id, me.role), &wanted),
+    )
+    .await?
+    {
         Ok(_) => Ok(see_other(&format!("/imports/{id}"))),
         Err(ImportError::Write(WriteError::Invalid(f))) => {
             // The preview shows why; nothing was written.
