@@ -166,12 +166,25 @@ pub async fn import_json_as<R: Read + Send + 'static>(
     actor: Actor,
     commit: bool,
 ) -> Result<JsonImportReport, JsonImportError> {
+    import_json_with_progress(conn, reader, format, actor, commit, &|| {}).await
+}
+
+/// [`import_json_as`], calling `progress` after each batch written, so a
+/// caller can bound each batch rather than the whole (the web upload).
+pub async fn import_json_with_progress<R: Read + Send + 'static>(
+    conn: &mut AsyncPgConnection,
+    reader: R,
+    format: Option<JsonFormat>,
+    actor: Actor,
+    commit: bool,
+    progress: &(dyn Fn() + Sync),
+) -> Result<JsonImportReport, JsonImportError> {
     let (tx, rx) = mpsc::channel::<Item>(BATCH);
     let role = actor.role;
     let reading = tokio::task::spawn_blocking(move || read_all(reader, format, role, &tx));
     let outcome = conn
         .transaction::<_, Abort, _>(async move |conn| {
-            write_all(conn, rx, reading, actor, commit).await
+            write_all(conn, rx, reading, actor, commit, progress).await
         })
         .await;
     match outcome {
@@ -201,6 +214,7 @@ async fn write_all(
     reading: tokio::task::JoinHandle<Result<JsonFormat, String>>,
     actor: Actor,
     commit: bool,
+    progress: &(dyn Fn() + Sync),
 ) -> Result<JsonImportReport, Abort> {
     use diesel_async::RunQueryDsl;
     diesel::sql_query(format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})"))
@@ -230,6 +244,7 @@ async fn write_all(
                 Outcome::Skipped => report.skipped += 1,
             }
         }
+        progress();
     }
     let format = reading
         .await

@@ -620,3 +620,45 @@ async fn an_oversized_claim_is_refused_without_reading_it_whole() {
     }
     assert_eq!(counts(&target).await, empty);
 }
+
+/// The web import page takes the JSON and NDJSON exports back too: the
+/// same round trip, through `/import`, and an invalid file writes nothing.
+#[tokio::test]
+async fn the_import_page_takes_a_json_export_back() {
+    let source = rich_source().await;
+    let (_, ndjson_a) = download(&source.client, &source, "format=ndjson").await;
+    let expected = ndjson_claims(&ndjson_a);
+
+    let target = TestApp::spawn().await;
+    let upload = |name: &'static str, body: Vec<u8>| {
+        let (content_type, form) = crate::imports::multipart(name, &body);
+        target
+            .client
+            .post(target.url("/import"))
+            .header("Content-Type", content_type)
+            .body(form)
+    };
+    // A broken record: nothing is written, the page names its line.
+    let mut broken = ndjson_a.clone();
+    broken.extend_from_slice(b"{\"quote\": 5}\n");
+    let res = upload("desk.ndjson", broken).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Nothing was imported"), "{html}");
+    assert!(html.contains("line 4"), "{html}");
+    assert_eq!(counts(&target).await[..5], [0, 0, 0, 0, 0]);
+
+    let res = upload("desk.ndjson", ndjson_a.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Imported 3 new claims"), "{html}");
+    let (_, ndjson_b) = download(&target.client, &target, "format=ndjson").await;
+    assert_eq!(ndjson_claims(&ndjson_b), expected);
+
+    // Twice adds nothing.
+    let res = upload("desk.ndjson", ndjson_a).send().await.unwrap();
+    assert!(res.text().await.unwrap().contains("Imported 0 new claims"));
+}

@@ -10,6 +10,7 @@ use crate::db::deadline::{between_beats, Heartbeat};
 use crate::db::DbPool;
 use crate::domain::import::check_file;
 use crate::error::{AppError, AppResult};
+use crate::json_import::{self, JsonFormat, JsonImportError, JsonImportReport};
 use crate::models::import::{self, Import, ImportError, Kind, PreviewRow, PAGE};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
@@ -225,6 +226,9 @@ async fn upload(
             return refuse(me, StatusCode::UNPROCESSABLE_ENTITY, msg);
         }
     };
+    if let Some(format) = JsonFormat::sniff(&data).or_else(|| JsonFormat::from_name(&name)) {
+        return upload_json(&req, &pool, me, &limits, name, data, format).await;
+    }
     // Whole-file checks off the worker thread: a large file takes a moment.
     let max_rows = limits.import_max_rows;
     let checked = web::block(move || -> Result<Vec<u8>, (StatusCode, String)> {
@@ -257,6 +261,62 @@ async fn upload(
         }
         Err(e) => Err(import_error(e)),
     }
+}
+
+#[derive(Template)]
+#[template(path = "imports/json_result.html")]
+pub struct JsonResultPage {
+    pub me: Option<CurrentUser>,
+    pub filename: String,
+    pub report: JsonImportReport,
+}
+
+/// A JSON or NDJSON export brought back: checked in full and written all or
+/// nothing in one step (the CLI offers a preview that writes nothing).
+async fn upload_json(
+    req: &HttpRequest,
+    pool: &DbPool,
+    me: CurrentUser,
+    limits: &ImportLimits,
+    filename: String,
+    data: Vec<u8>,
+    format: JsonFormat,
+) -> AppResult<HttpResponse> {
+    let mut c = conn(pool).await?;
+    let actor = Actor::user(me.id, me.role);
+    let beat = Heartbeat::default();
+    let wanted = client_waits(req, &beat);
+    let progress = move || {
+        wanted();
+    };
+    let reader = std::io::Cursor::new(data);
+    let work = json_import::import_json_with_progress(
+        &mut c,
+        reader,
+        Some(format),
+        actor,
+        true,
+        &progress,
+    );
+    let report = match between_beats(&beat, work).await? {
+        Ok(report) => report,
+        Err(JsonImportError::File(msg)) => {
+            let page = upload_page(me, limits, Some(msg));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let status = if report.committed {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = JsonResultPage {
+        me: Some(me),
+        filename,
+        report,
+    };
+    render(status, &page)
 }
 
 fn import_error(e: ImportError) -> AppError {
