@@ -56,7 +56,12 @@ echo "== starting the server"
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-COOKIE=$(curl -s -o /dev/null -D - -d 'email=bench@example.org&password=bench-password-123' \
+# The sign-in form's pre-session CSRF token: its cookie and its field.
+LOGIN_PAGE=$(curl -s -D - "http://127.0.0.1:$PORT/login")
+LOGIN_COOKIE=$(printf '%s\n' "$LOGIN_PAGE" | sed -n 's/^[Ss]et-[Cc]ookie: \(claimdesk_login_csrf=[^;]*\).*/\1/p')
+LOGIN_TOKEN=$(printf '%s\n' "$LOGIN_PAGE" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+COOKIE=$(curl -s -o /dev/null -D - -H "Cookie: $LOGIN_COOKIE" \
+  -d "csrf_token=$LOGIN_TOKEN&email=bench@example.org&password=bench-password-123" \
   "http://127.0.0.1:$PORT/login" | sed -n 's/^[Ss]et-[Cc]ookie: \(claimdesk_session=[^;]*\).*/\1/p')
 [ -n "$COOKIE" ] || { echo "login failed"; exit 1; }
 BOARD_BYTES=$(curl -s -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT/" | wc -c)

@@ -219,21 +219,7 @@ impl EmbeddedPostgres {
     /// accepts connections again. Fault tests use it; `Immediate` leaves the
     /// next start to crash recovery, like a power cut of the database alone.
     pub async fn restart(&self, mode: ShutdownMode) -> Result<()> {
-        let args = [
-            OsString::from("restart"),
-            "-D".into(),
-            self.data_dir.clone().into(),
-            "-m".into(),
-            mode.as_str().into(),
-            // Without a log file the server would inherit pg_ctl's stdout, and
-            // waiting for pg_ctl's output would wait for the server to exit.
-            "-l".into(),
-            self.data_dir.join("server.log").into(),
-            "-w".into(),
-            "-o".into(),
-            self.server_options().into(),
-        ];
-        run_checked(self.server_tool("pg_ctl", &args)).await?;
+        self.pg_ctl("restart", &["-m", mode.as_str()]).await?;
         tracing::info!(data_dir = %self.data_dir.display(), mode = mode.as_str(), "restarted embedded PostgreSQL");
         Ok(())
     }
@@ -339,17 +325,7 @@ impl EmbeddedPostgres {
         if !self.is_initialised().await {
             self.initdb().await?;
         }
-        let args = [
-            OsString::from("start"),
-            "-D".into(),
-            self.data_dir.clone().into(),
-            "-l".into(),
-            self.data_dir.join("server.log").into(),
-            "-w".into(),
-            "-o".into(),
-            self.server_options().into(),
-        ];
-        run_checked(self.server_tool("pg_ctl", &args)).await?;
+        self.pg_ctl("start", &[]).await?;
         tracing::info!(
             data_dir = %self.data_dir.display(),
             socket_dir = %self.socket_dir.display(),
@@ -428,6 +404,24 @@ impl EmbeddedPostgres {
             return local;
         }
         find_on_path("psql").unwrap_or(local)
+    }
+
+    /// `pg_ctl <action> -D <data dir> <extra> …`, waiting for it. With a log
+    /// file: without one the server would inherit pg_ctl's stdout, and
+    /// waiting for pg_ctl's output would wait for the server to exit.
+    async fn pg_ctl(&self, action: &str, extra: &[&str]) -> Result<()> {
+        let mut args: Vec<OsString> =
+            vec![action.into(), "-D".into(), self.data_dir.clone().into()];
+        args.extend(extra.iter().map(OsString::from));
+        args.extend([
+            "-l".into(),
+            self.data_dir.join("server.log").into(),
+            "-w".into(),
+            "-o".into(),
+            self.server_options().into(),
+        ]);
+        run_checked(self.server_tool("pg_ctl", &args)).await?;
+        Ok(())
     }
 
     fn server_tool(&self, tool: &str, args: &[OsString]) -> (Command, String) {

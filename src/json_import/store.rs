@@ -7,6 +7,7 @@ use super::record::{ClaimRecord, FileActor, HistoryRecord};
 use crate::db::schema::{audit_log, claim_figures, claim_history, claims, sources, stories};
 use crate::domain::drafts::{SourceDraft, StoryDraft};
 use crate::models::audit::{self, Entry};
+use crate::models::claim::NewFigure;
 use crate::models::history::{self, NewHistory};
 use crate::models::story::Story;
 use crate::models::{source, story, user, Actor};
@@ -265,21 +266,9 @@ impl Store {
         conn: &mut AsyncPgConnection,
         new: &[(&ClaimRecord, (Uuid, Uuid, Uuid))],
     ) -> QueryResult<()> {
-        let rows: Vec<_> = new
+        let rows: Vec<NewFigure> = new
             .iter()
-            .flat_map(|(rec, (claim_id, _, _))| {
-                rec.figures.iter().enumerate().map(move |(i, f)| {
-                    (
-                        claim_figures::id.eq(Uuid::new_v4()),
-                        claim_figures::claim_id.eq(*claim_id),
-                        claim_figures::label.eq(&f.label),
-                        claim_figures::value_min.eq(f.min),
-                        claim_figures::value_max.eq(f.max),
-                        claim_figures::as_of.eq(f.as_of),
-                        claim_figures::position.eq(i as i32),
-                    )
-                })
-            })
+            .flat_map(|(rec, (claim_id, _, _))| NewFigure::for_claim(*claim_id, &rec.figures))
             .collect();
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             diesel::insert_into(claim_figures::table)

@@ -273,6 +273,34 @@ pub async fn figures_for(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryR
         .collect())
 }
 
+/// A `claim_figures` row: one figure of a claim, at its position.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = claim_figures)]
+pub struct NewFigure<'a> {
+    id: Uuid,
+    claim_id: Uuid,
+    label: &'a str,
+    value_min: i64,
+    value_max: Option<i64>,
+    as_of: Option<chrono::NaiveDate>,
+    position: i32,
+}
+
+impl NewFigure<'_> {
+    /// The rows of one claim's figures, in the order given.
+    pub fn for_claim(claim_id: Uuid, figures: &[Figure]) -> impl Iterator<Item = NewFigure<'_>> {
+        figures.iter().enumerate().map(move |(i, f)| NewFigure {
+            id: Uuid::new_v4(),
+            claim_id,
+            label: &f.label,
+            value_min: f.min,
+            value_max: f.max,
+            as_of: f.as_of,
+            position: i as i32,
+        })
+    }
+}
+
 async fn replace_figures(
     conn: &mut AsyncPgConnection,
     claim_id: Uuid,
@@ -281,21 +309,7 @@ async fn replace_figures(
     diesel::delete(claim_figures::table.filter(claim_figures::claim_id.eq(claim_id)))
         .execute(conn)
         .await?;
-    let rows: Vec<_> = figures
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            (
-                claim_figures::id.eq(Uuid::new_v4()),
-                claim_figures::claim_id.eq(claim_id),
-                claim_figures::label.eq(&f.label),
-                claim_figures::value_min.eq(f.min),
-                claim_figures::value_max.eq(f.max),
-                claim_figures::as_of.eq(f.as_of),
-                claim_figures::position.eq(i as i32),
-            )
-        })
-        .collect();
+    let rows: Vec<NewFigure> = NewFigure::for_claim(claim_id, figures).collect();
     diesel::insert_into(claim_figures::table)
         .values(rows)
         .execute(conn)
