@@ -25,3 +25,4 @@ mod security;
 mod seeds;
 mod sources;
 mod stories;
+mod typed;

@@ -135,13 +135,9 @@ async fn replace(
     let draft = body.draft()?;
     {
         let mut c = conn(&pool).await?;
-        claim::update(
-            &mut c,
-            id,
-            &draft,
-            Some(pre.version),
-            Actor::user(me.id, me.role),
-        )
+        pre.write(async |v| {
+            claim::update(&mut c, id, &draft, Some(v), Actor::user(me.id, me.role)).await
+        })
         .await
         .map_err(|e| pre.stale(e))?;
     }
@@ -173,13 +169,9 @@ async fn change_status(
     };
     {
         let mut c = conn(&pool).await?;
-        claim::change_status(
-            &mut c,
-            id,
-            &input,
-            Some(pre.version),
-            Actor::user(me.id, me.role),
-        )
+        pre.write(async |v| {
+            claim::change_status(&mut c, id, &input, Some(v), Actor::user(me.id, me.role)).await
+        })
         .await
         .map_err(|e| pre.stale(e))?;
     }

@@ -115,18 +115,15 @@ async fn replace(
     let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;
-    let s = source::update(
-        &mut c,
-        id,
-        &draft,
-        Some(pre.version),
-        Actor::user(me.id, me.role),
-    )
-    .await
-    .map_err(|e| match e {
-        crate::models::WriteError::Db(e) => name_taken(e),
-        other => pre.stale(other),
-    })?;
+    let s = pre
+        .write(async |v| {
+            source::update(&mut c, id, &draft, Some(v), Actor::user(me.id, me.role)).await
+        })
+        .await
+        .map_err(|e| match e {
+            crate::models::WriteError::Db(e) => name_taken(e),
+            other => pre.stale(other),
+        })?;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", format!("\"{}\"", s.version)))
         .json(s))
