@@ -3,6 +3,7 @@
 
 use crate::db::PoolSettings;
 use clap::Args;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -51,15 +52,35 @@ pub struct DbArgs {
     pub query_timeout_ms: u64,
 }
 
+/// One default per setting, clap's: `Default` for a settings group parses
+/// an empty command line, so the value in its `#[arg]` is the only one
+/// written down. Like the binary, it reads the group's environment variables.
+#[derive(clap::Parser)]
+struct Defaults<T: Args> {
+    #[command(flatten)]
+    args: T,
+}
+
+fn clap_default<T: Args>() -> T {
+    <Defaults<T> as clap::Parser>::parse_from(["claimdesk"]).args
+}
+
 impl DbArgs {
-    /// Pool settings for one of `workers` pools (one pool per actix worker).
-    pub fn pool_settings(&self, workers: usize) -> PoolSettings {
-        PoolSettings {
-            max_size: (self.pool_size / workers.max(1)).max(1),
+    /// How many per-worker pools to build for `workers` actix workers, and
+    /// the settings of each, so that together they never hold more than
+    /// `--pool-size` connections: each gets `pool_size / workers` (rounded
+    /// down). With fewer connections than workers, the server runs one
+    /// worker per connection rather than overrunning the budget.
+    pub fn worker_pools(&self, workers: usize) -> (usize, PoolSettings) {
+        let total = self.pool_size.max(1);
+        let workers = workers.clamp(1, total);
+        let settings = PoolSettings {
+            max_size: total / workers,
             wait_timeout: Duration::from_millis(self.pool_timeout_ms),
             connect_timeout: Duration::from_millis(self.connect_timeout_ms),
             query_timeout: self.query_timeout(),
-        }
+        };
+        (workers, settings)
     }
 
     pub fn query_timeout(&self) -> Duration {
@@ -69,9 +90,10 @@ impl DbArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on: an IP address and a port (`127.0.0.1:8080`,
+    /// `[::1]:8080`); a host name is refused at start-up.
     #[arg(long, env = "CLAIMDESK_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: String,
+    pub bind: SocketAddr,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CLAIMDESK_WORKERS")]
     pub workers: Option<usize>,
@@ -105,10 +127,7 @@ pub struct ImportLimits {
 
 impl Default for ImportLimits {
     fn default() -> Self {
-        ImportLimits {
-            import_max_bytes: 64 * 1024 * 1024,
-            import_max_rows: 250_000,
-        }
+        clap_default()
     }
 }
 
@@ -131,12 +150,7 @@ pub struct AuthArgs {
 
 impl Default for AuthArgs {
     fn default() -> Self {
-        AuthArgs {
-            session_idle_seconds: 30 * 60,
-            session_absolute_seconds: 12 * 3600,
-            secure_cookies: false,
-            login_limit_per_client: 30,
-        }
+        clap_default()
     }
 }
 
@@ -172,11 +186,7 @@ pub struct SiteArgs {
 
 impl Default for SiteArgs {
     fn default() -> Self {
-        SiteArgs {
-            public_base_url: "http://127.0.0.1:8080".into(),
-            org_name: "claimdesk newsroom".into(),
-            org_url: "http://127.0.0.1:8080".into(),
-        }
+        clap_default()
     }
 }
 
@@ -186,6 +196,63 @@ impl SiteArgs {
             base_url: self.public_base_url.clone(),
             org_name: self.org_name.clone(),
             org_url: self.org_url.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn db(pool_size: usize) -> DbArgs {
+        let mut d: DbArgs = clap_default();
+        d.pool_size = pool_size;
+        d
+    }
+
+    #[test]
+    fn worker_pools_never_exceed_the_configured_total() {
+        for total in 0..=40 {
+            for asked in 0..=40 {
+                let (workers, pool) = db(total).worker_pools(asked);
+                assert!(workers >= 1 && pool.max_size >= 1, "{total} {asked}");
+                assert!(
+                    workers <= asked.max(1),
+                    "{total} {asked}: more workers than asked"
+                );
+                assert!(
+                    workers * pool.max_size <= total.max(1),
+                    "{total} connections, {asked} workers: {workers} × {}",
+                    pool.max_size
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fewer_connections_than_workers_means_fewer_workers() {
+        assert_eq!(db(2).worker_pools(8).0, 2);
+        assert_eq!(db(16).worker_pools(4).1.max_size, 4);
+        assert_eq!(db(10).worker_pools(4).1.max_size, 2);
+    }
+
+    #[test]
+    fn defaults_are_claps() {
+        let auth = AuthArgs::default();
+        assert_eq!(auth.session_idle_seconds, 30 * 60);
+        assert_eq!(ImportLimits::default().import_max_rows, 250_000);
+        assert_eq!(SiteArgs::default().org_name, "claimdesk newsroom");
+    }
+
+    #[test]
+    fn a_bind_address_must_be_an_ip_and_a_port() {
+        let serve =
+            |bind: &str| Defaults::<ServeArgs>::try_parse_from(["claimdesk", "--bind", bind]);
+        assert_eq!(serve("[::1]:9000").unwrap().args.bind.port(), 9000);
+        for bad in ["localhost:8080", "127.0.0.1", "8080", "127.0.0.1:99999"] {
+            let err = serve(bad).err().unwrap().to_string();
+            assert!(err.contains("--bind"), "{bad}: {err}");
         }
     }
 }

@@ -128,10 +128,10 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
     migrate_and_seed(url, false).await?;
     let listener =
         TcpListener::bind(&serve.bind).with_context(|| format!("binding {}", serve.bind))?;
-    let workers = serve.workers.unwrap_or_else(default_workers);
+    let (workers, pool) = args.worker_pools(serve.workers.unwrap_or_else(default_workers));
     tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
     let settings = Settings {
-        pool: args.pool_settings(workers),
+        pool,
         workers,
         auth: serve.auth.clone(),
         site: serve.site.clone(),
