@@ -127,7 +127,7 @@ pub async fn serve(args: DbArgs, serve: ServeArgs) -> anyhow::Result<()> {
 async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result<()> {
     migrate_and_seed(url, false).await?;
     let listener =
-        TcpListener::bind(&serve.bind).with_context(|| format!("binding {}", serve.bind))?;
+        TcpListener::bind(serve.bind).with_context(|| format!("binding {}", serve.bind))?;
     let (workers, pool) = args.worker_pools(serve.workers.unwrap_or_else(default_workers));
     tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
     let settings = Settings {
