@@ -15,9 +15,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// csv, json, ndjson or claimreview
-    #[arg(long, default_value = "csv")]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
     #[arg(long)]
     pub story: Option<String>,
     #[arg(long)]
@@ -45,8 +44,7 @@ pub struct ImportArgs {
 }
 
 pub async fn export(db: DbArgs, args: ExportArgs) -> anyhow::Result<()> {
-    let format = Format::parse(&args.format)
-        .ok_or_else(|| anyhow!("--format must be csv, json, ndjson or claimreview"))?;
+    let format = args.format;
     let query = ClaimQuery {
         status: args.status.clone().unwrap_or_default(),
         story: args.story.clone().unwrap_or_default(),

@@ -6,6 +6,17 @@ use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use url::Url;
+
+/// An absolute http or https URL: the only kind a browser or a fact-check
+/// reader can follow.
+fn http_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        _ => Err("must be an http:// or https:// URL with a host".into()),
+    }
+}
 
 /// Where the data lives and how to reach it.
 #[derive(Debug, Clone, Args)]
@@ -166,22 +177,26 @@ impl AuthArgs {
 /// How published fact-checks name and link the newsroom (ClaimReview).
 #[derive(Debug, Clone, Args)]
 pub struct SiteArgs {
-    /// Public address of this desk; ClaimReview `url` falls back to `<base>/claims/<id>`.
+    /// Public address of this desk (an http or https URL); ClaimReview `url`
+    /// falls back to `<base>/claims/<id>`.
     #[arg(
         long,
         env = "CLAIMDESK_PUBLIC_BASE_URL",
-        default_value = "http://127.0.0.1:8080"
+        default_value = "http://127.0.0.1:8080",
+        value_parser = http_url
     )]
-    pub public_base_url: String,
+    pub public_base_url: Url,
     /// The newsroom, as the `author` of published fact-checks.
     #[arg(long, env = "CLAIMDESK_ORG_NAME", default_value = "claimdesk newsroom")]
     pub org_name: String,
+    /// The newsroom's web address (an http or https URL).
     #[arg(
         long,
         env = "CLAIMDESK_ORG_URL",
-        default_value = "http://127.0.0.1:8080"
+        default_value = "http://127.0.0.1:8080",
+        value_parser = http_url
     )]
-    pub org_url: String,
+    pub org_url: Url,
 }
 
 impl Default for SiteArgs {
@@ -193,9 +208,15 @@ impl Default for SiteArgs {
 impl SiteArgs {
     pub fn publisher(&self) -> crate::export::Publisher {
         crate::export::Publisher {
-            base_url: self.public_base_url.clone(),
+            // `Url` writes a bare origin with a trailing `/`; paths are
+            // appended to the base, so it goes.
+            base_url: self
+                .public_base_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_string(),
             org_name: self.org_name.clone(),
-            org_url: self.org_url.clone(),
+            org_url: self.org_url.to_string(),
         }
     }
 }
@@ -256,5 +277,27 @@ mod tests {
                 Ok(_) => panic!("{bad} accepted as a bind address"),
             }
         }
+    }
+
+    #[test]
+    fn public_urls_must_be_http_or_https() {
+        let site =
+            |url: &str| Defaults::<SiteArgs>::try_parse_from(["claimdesk", "--org-url", url]);
+        assert!(
+            matches!(site("https://news.example/"), Ok(s) if s.args.org_url.as_str() == "https://news.example/")
+        );
+        for bad in [
+            "news.example",
+            "javascript:alert(1)",
+            "ftp://news.example",
+            "http://",
+        ] {
+            match site(bad) {
+                Err(err) => assert!(err.to_string().contains("--org-url"), "{bad}: {err}"),
+                Ok(_) => panic!("{bad} accepted as a public URL"),
+            }
+        }
+        let publisher = SiteArgs::default().publisher();
+        assert_eq!(publisher.base_url, "http://127.0.0.1:8080");
     }
 }

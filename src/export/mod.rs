@@ -9,12 +9,13 @@ pub mod json;
 pub mod markdown;
 pub mod report;
 
-/// Formats a download can take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Formats a download can take (also `claimdesk export --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Csv,
     Json,
     Ndjson,
+    #[value(name = "claimreview")]
     ClaimReview,
 }
 

@@ -237,7 +237,7 @@ async fn capped(
         workers: 1,
         auth: Default::default(),
         site: claimdesk::config::SiteArgs {
-            public_base_url: addr.clone(),
+            public_base_url: addr.parse().unwrap(),
             ..Default::default()
         },
         cleanup_interval: None,

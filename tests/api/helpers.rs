@@ -286,7 +286,7 @@ pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::
             // The desk's public address is where the tests reach it, so the
             // Origin a browser sends on this server's pages is its own.
             site: claimdesk::config::SiteArgs {
-                public_base_url: addr.clone(),
+                public_base_url: addr.parse().unwrap(),
                 ..Default::default()
             },
             cleanup_interval: None,
