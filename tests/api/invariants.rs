@@ -99,3 +99,16 @@ async fn setting_a_review_url_changes_the_claims_version() {
         .unwrap();
     assert_eq!(after, before + 1);
 }
+
+#[tokio::test]
+async fn a_javascript_url_is_refused_by_the_database() {
+    let app = TestApp::spawn().await;
+    let id: Uuid = app.story("Check story").await.parse().unwrap();
+    let mut conn = app.db.conn().await;
+    let err = diesel::sql_query("UPDATE stories SET url = 'javascript:alert(1)' WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .execute(&mut conn)
+        .await
+        .expect_err("the CHECK refuses a javascript: URL");
+    assert!(err.to_string().contains("stories_url_http"), "{err}");
+}
