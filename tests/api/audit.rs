@@ -334,7 +334,8 @@ async fn every_content_write_leaves_exactly_one_row() {
     // Refused writes leave nothing.
     let res = reporter_api
         .post(app.url(&format!("/api/claims/{claim_id}/status")))
-        .json(&json!({"status": "verified", "reason": "sure", "version": 3}))
+        // Version 4: the review URL set above now bumps the version too.
+        .json(&json!({"status": "verified", "reason": "sure", "version": 4}))
         .send()
         .await
         .unwrap();
