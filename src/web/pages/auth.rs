@@ -139,7 +139,9 @@ pub fn safe_next(next: &str) -> String {
     let mut seen = cleaned.clone();
     // Decode until stable (bounded), so %252F%252F is judged as //.
     for _ in 0..4 {
-        let decoded = String::from_utf8_lossy(&percent_decode(seen.as_bytes())).into_owned();
+        let decoded = percent_encoding::percent_decode(seen.as_bytes())
+            .decode_utf8_lossy()
+            .into_owned();
         let decoded: String = decoded
             .chars()
             .filter(|c| !c.is_control() && !c.is_whitespace())
@@ -165,46 +167,11 @@ pub fn safe_next(next: &str) -> String {
     out
 }
 
-/// Percent-decodes bytes (`+` is left alone: this is a path, not a form).
-fn percent_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (input[i], input.get(i + 1), input.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 /// Decodes an `application/x-www-form-urlencoded` body, refusing invalid
 /// UTF-8 instead of replacing it. Repeated fields keep their first value.
 pub fn parse_form(body: &[u8]) -> Option<Vec<(String, String)>> {
-    body.split(|b| *b == b'&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &[][..]),
-            };
-            let decode = |s: &[u8]| {
-                let plus: Vec<u8> = s
-                    .iter()
-                    .map(|b| if *b == b'+' { b' ' } else { *b })
-                    .collect();
-                String::from_utf8(percent_decode(&plus)).ok()
-            };
-            Some((decode(k)?, decode(v)?))
-        })
-        .collect()
+    crate::web::forms::check_utf8(body).ok()?;
+    Some(url::form_urlencoded::parse(body).into_owned().collect())
 }
 
 impl LoginForm {
