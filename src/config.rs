@@ -76,22 +76,54 @@ fn clap_default<T: Args>() -> T {
     <Defaults<T> as clap::Parser>::parse_from(["claimdesk"]).args
 }
 
+/// How the server's `--pool-size` connections are split.
+#[derive(Debug, Clone)]
+pub struct PoolPlan {
+    /// Actix workers, each with a pool of its own.
+    pub workers: usize,
+    /// Settings of each worker's pool.
+    pub worker_pool: PoolSettings,
+    /// A one-connection pool for the periodic clean-up when a connection is
+    /// left over; `None`: it borrows from a worker's pool.
+    pub cleanup_pool: Option<PoolSettings>,
+}
+
+impl PoolPlan {
+    /// Connections the server may hold at once, clean-up included.
+    pub fn max_connections(&self) -> usize {
+        self.workers * self.worker_pool.max_size
+            + self.cleanup_pool.as_ref().map_or(0, |p| p.max_size)
+    }
+}
+
 impl DbArgs {
     /// How many per-worker pools to build for `workers` actix workers, and
     /// the settings of each, so that together they never hold more than
     /// `--pool-size` connections: each gets `pool_size / workers` (rounded
     /// down). With fewer connections than workers, the server runs one
-    /// worker per connection rather than overrunning the budget.
-    pub fn worker_pools(&self, workers: usize) -> (usize, PoolSettings) {
+    /// worker per connection rather than overrunning the budget. The
+    /// clean-up (when `cleanup`) gets a connection of its own only if the
+    /// division leaves one over, so requests keep every connection they
+    /// can use and the total stays within `--pool-size`.
+    pub fn pool_plan(&self, workers: usize, cleanup: bool) -> PoolPlan {
         let total = self.pool_size.max(1);
         let workers = workers.clamp(1, total);
-        let settings = PoolSettings {
+        let worker_pool = PoolSettings {
             max_size: total / workers,
             wait_timeout: Duration::from_millis(self.pool_timeout_ms),
             connect_timeout: Duration::from_millis(self.connect_timeout_ms),
             query_timeout: self.query_timeout(),
         };
-        (workers, settings)
+        let spare = total - workers * worker_pool.max_size;
+        let cleanup_pool = (cleanup && spare > 0).then(|| PoolSettings {
+            max_size: 1,
+            ..worker_pool.clone()
+        });
+        PoolPlan {
+            workers,
+            worker_pool,
+            cleanup_pool,
+        }
     }
 
     pub fn query_timeout(&self) -> Duration {
@@ -233,29 +265,41 @@ mod tests {
     }
 
     #[test]
-    fn worker_pools_never_exceed_the_configured_total() {
+    fn pools_never_exceed_the_configured_total() {
         for total in 0..=40 {
             for asked in 0..=40 {
-                let (workers, pool) = db(total).worker_pools(asked);
-                assert!(workers >= 1 && pool.max_size >= 1, "{total} {asked}");
-                assert!(
-                    workers <= asked.max(1),
-                    "{total} {asked}: more workers than asked"
-                );
-                assert!(
-                    workers * pool.max_size <= total.max(1),
-                    "{total} connections, {asked} workers: {workers} × {}",
-                    pool.max_size
-                );
+                for cleanup in [false, true] {
+                    let plan = db(total).pool_plan(asked, cleanup);
+                    let what = format!("{total} connections, {asked} workers, clean-up {cleanup}");
+                    assert!(plan.workers >= 1 && plan.worker_pool.max_size >= 1, "{what}");
+                    assert!(plan.workers <= asked.max(1), "{what}: more workers than asked");
+                    assert!(
+                        plan.max_connections() <= total.max(1),
+                        "{what}: {plan:?} holds {}",
+                        plan.max_connections()
+                    );
+                    assert!(cleanup || plan.cleanup_pool.is_none(), "{what}");
+                }
             }
         }
     }
 
     #[test]
     fn fewer_connections_than_workers_means_fewer_workers() {
-        assert_eq!(db(2).worker_pools(8).0, 2);
-        assert_eq!(db(16).worker_pools(4).1.max_size, 4);
-        assert_eq!(db(10).worker_pools(4).1.max_size, 2);
+        assert_eq!(db(2).pool_plan(8, false).workers, 2);
+        assert_eq!(db(16).pool_plan(4, false).worker_pool.max_size, 4);
+        assert_eq!(db(10).pool_plan(4, false).worker_pool.max_size, 2);
+    }
+
+    #[test]
+    fn the_cleanup_takes_a_leftover_connection_or_borrows_one() {
+        // 10 = 4 × 2 + 2 left over: one of them is the clean-up's.
+        let plan = db(10).pool_plan(4, true);
+        assert_eq!(plan.cleanup_pool.map(|p| p.max_size), Some(1));
+        // 16 = 4 × 4: nothing left, the clean-up borrows.
+        let plan = db(16).pool_plan(4, true);
+        assert!(plan.cleanup_pool.is_none());
+        assert_eq!(plan.max_connections(), 16);
     }
 
     #[test]

@@ -163,17 +163,23 @@ async fn serve_on(args: &DbArgs, serve: &ServeArgs, url: &str) -> anyhow::Result
     migrate_and_seed(url, false).await?;
     let listener =
         TcpListener::bind(serve.bind).with_context(|| format!("binding {}", serve.bind))?;
-    let (workers, pool) = args.worker_pools(serve.workers.unwrap_or_else(default_workers));
+    let cleanup_interval = match serve.cleanup_interval_seconds {
+        0 => None,
+        secs => Some(Duration::from_secs(secs)),
+    };
+    let plan = args.pool_plan(
+        serve.workers.unwrap_or_else(default_workers),
+        cleanup_interval.is_some(),
+    );
+    let workers = plan.workers;
     tracing::info!(address = %serve.bind, workers, "claimdesk listening on http://{}", serve.bind);
     let settings = Settings {
-        pool,
+        pool: plan.worker_pool,
         workers,
         auth: serve.auth.clone(),
         site: serve.site.clone(),
-        cleanup_interval: match serve.cleanup_interval_seconds {
-            0 => None,
-            secs => Some(Duration::from_secs(secs)),
-        },
+        cleanup_interval,
+        cleanup_pool: plan.cleanup_pool,
         import: serve.import.clone(),
     };
     run(listener, url, &settings)?.await?;
@@ -210,6 +216,9 @@ pub struct Settings {
     /// How often to purge expired sessions, old login failures and stale
     /// imports; `None`: never.
     pub cleanup_interval: Option<Duration>,
+    /// The clean-up's own pool ([`crate::config::PoolPlan`]); `None`: it
+    /// borrows from the first worker's pool.
+    pub cleanup_pool: Option<PoolSettings>,
     pub import: ImportLimits,
 }
 
@@ -230,13 +239,14 @@ pub fn run(
             .collect::<anyhow::Result<_>>()?,
     );
     if let Some(every) = settings.cleanup_interval {
-        // Once per server, on a one-connection pool of its own: the purge
-        // never takes a connection a request is waiting for.
-        let own = PoolSettings {
-            max_size: 1,
-            ..pool.clone()
+        // Once per server. On a pool of its own the purge never takes a
+        // connection a request is waiting for; without one (no connection
+        // left over within --pool-size) it borrows one for a few statements.
+        let pool = match &settings.cleanup_pool {
+            Some(own) => db::build_pool(url, own)?,
+            None => pools[0].clone(),
         };
-        spawn_cleanup(db::build_pool(url, &own)?, settings.auth.lifetimes(), every);
+        spawn_cleanup(pool, settings.auth.lifetimes(), every);
     }
     let next = Arc::new(AtomicUsize::new(0));
     let server = HttpServer::new(move || {

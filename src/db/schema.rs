@@ -2,6 +2,18 @@
 
 pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "audit_action"))]
+    pub struct AuditAction;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "audit_object_type"))]
+    pub struct AuditObjectType;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "history_action"))]
+    pub struct HistoryAction;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "claim_status"))]
     pub struct ClaimStatus;
 
@@ -16,12 +28,13 @@ pub mod sql_types {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use super::sql_types::HistoryAction;
     use super::sql_types::ClaimStatus;
 
     claim_history (id) {
         id -> Uuid,
         claim_id -> Uuid,
-        action -> Text,
+        action -> HistoryAction,
         from_status -> Nullable<ClaimStatus>,
         to_status -> Nullable<ClaimStatus>,
         reason -> Nullable<Text>,
@@ -63,6 +76,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         review_url -> Nullable<Text>,
+        version_xact -> Nullable<Int8>,
     }
 }
 
@@ -158,12 +172,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::AuditAction;
+    use super::sql_types::AuditObjectType;
+
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
         actor_id -> Nullable<Uuid>,
-        action -> Text,
-        object_type -> Text,
+        action -> AuditAction,
+        object_type -> AuditObjectType,
         object_id -> Nullable<Uuid>,
         before -> Nullable<Jsonb>,
         after -> Nullable<Jsonb>,

@@ -1,6 +1,7 @@
 //! Pure domain rules: types, validation and the verification workflow.
 //! Nothing here knows about HTTP or SQL, so every rule is unit-testable.
 
+pub mod actions;
 pub mod drafts;
 pub mod figures;
 pub mod formula;
@@ -12,6 +13,7 @@ pub mod status;
 pub mod text;
 pub mod validation;
 
+pub use actions::{AuditAction, AuditObjectType, HistoryAction};
 pub use drafts::{
     ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput,
 };

@@ -2,7 +2,7 @@
 //! source's track record. Pure functions over exported claims.
 
 use crate::domain::text::{excerpt, thousands};
-use crate::domain::ClaimStatus;
+use crate::domain::{ClaimStatus, HistoryAction};
 use crate::models::export::ExportClaim;
 use crate::models::source::Source;
 
@@ -38,7 +38,7 @@ pub fn timeline(claims: &[ExportClaim]) -> Vec<TimelineEntry> {
             c.history
                 .iter()
                 .flatten()
-                .filter(|h| h.row.action == "status_changed")
+                .filter(|h| h.row.action == HistoryAction::StatusChanged)
                 .map(move |h| TimelineEntry {
                     at: h.row.created_at,
                     claim_excerpt: excerpt(&c.claim.quote, 80),

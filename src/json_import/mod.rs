@@ -9,6 +9,7 @@
 pub mod record;
 mod store;
 
+use crate::domain::{AuditAction, AuditObjectType};
 use crate::domain::Role;
 use crate::models::audit::{self, Entry};
 use crate::models::Actor;
@@ -269,7 +270,7 @@ async fn write_all(
     });
     audit::record(
         conn,
-        Entry::new(actor.id, "import", "import", Some(import_id)).after(&after),
+        Entry::new(actor.id, AuditAction::Import, AuditObjectType::Import, Some(import_id)).after(&after),
     )
     .await?;
     Ok(report)

@@ -7,7 +7,7 @@ use crate::domain::drafts::{
 };
 use crate::domain::status::{self, ClaimStatus};
 use crate::domain::validation as v;
-use crate::domain::{Figure, Role};
+use crate::domain::{Figure, HistoryAction, Role};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -88,7 +88,7 @@ pub struct FileActor {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryRecord {
-    pub action: &'static str,
+    pub action: HistoryAction,
     pub from: Option<ClaimStatus>,
     pub to: Option<ClaimStatus>,
     pub reason: Option<String>,
@@ -282,13 +282,13 @@ fn check_history(
     for (i, h) in raw.into_iter().enumerate() {
         let at = format!("history[{i}].");
         let record = entry(h, current, role).map_err(|m| format!("{at}{m}"))?;
-        if let Some(to) = record.to.filter(|_| record.action == "status_changed") {
+        if let Some(to) = record.to.filter(|_| record.action == HistoryAction::StatusChanged) {
             current = to;
         }
-        if i == 0 && record.action != "created" {
+        if i == 0 && record.action != HistoryAction::Created {
             return Err(format!("{at}action: the first entry must be \"created\""));
         }
-        if i > 0 && record.action == "created" {
+        if i > 0 && record.action == HistoryAction::Created {
             return Err(format!("{at}action: a claim is created only once"));
         }
         // The desk reads history back by time: a file out of time order
@@ -321,7 +321,7 @@ fn entry(h: RawHistory, current: ClaimStatus, role: Role) -> Result<HistoryRecor
         .map(|(i, l)| v::http_url(l).map_err(|m| format!("evidence[{i}]: {m}")))
         .collect::<Result<Vec<_>, _>>()?;
     let mut record = HistoryRecord {
-        action: "created",
+        action: HistoryAction::Created,
         from: None,
         to: None,
         reason: None,
@@ -330,15 +330,16 @@ fn entry(h: RawHistory, current: ClaimStatus, role: Role) -> Result<HistoryRecor
         at: h.created_at,
         evidence,
     };
-    match h.action.as_str() {
-        "created" => {
+    let action = h.action.parse::<HistoryAction>();
+    match action.map_err(|_| format!("action: unknown action {:?}", h.action))? {
+        HistoryAction::Created => {
             if to.is_some_and(|t| t != ClaimStatus::Unverified) || from.is_some() {
                 return Err("to_status: a claim is created unverified".into());
             }
             record.to = Some(ClaimStatus::Unverified);
         }
-        "edited" => {
-            record.action = "edited";
+        HistoryAction::Edited => {
+            record.action = HistoryAction::Edited;
             record.changes = match h.changes {
                 Some(c @ serde_json::Value::Object(_)) => {
                     if c.to_string().len() > MAX_CHANGES_BYTES {
@@ -346,11 +347,13 @@ fn entry(h: RawHistory, current: ClaimStatus, role: Role) -> Result<HistoryRecor
                     }
                     Some(c)
                 }
-                None => None,
+                // Every edit has a diff (claim_history_edited_shape): an
+                // empty one when the file does not say what changed.
+                None => Some(serde_json::json!({})),
                 Some(_) => return Err("changes: must be an object".into()),
             };
         }
-        "status_changed" => {
+        HistoryAction::StatusChanged => {
             let (Some(from), Some(to)) = (from, to) else {
                 return Err("a status change needs from_status and to_status".into());
             };
@@ -377,14 +380,13 @@ fn entry(h: RawHistory, current: ClaimStatus, role: Role) -> Result<HistoryRecor
                     to.as_str()
                 ));
             }
-            record.action = "status_changed";
+            record.action = HistoryAction::StatusChanged;
             record.from = Some(t.from);
             record.to = Some(t.to);
             record.reason = Some(t.reason);
         }
-        other => return Err(format!("action: unknown action {other:?}")),
     }
-    if record.action != "status_changed" && !record.evidence.is_empty() {
+    if record.action != HistoryAction::StatusChanged && !record.evidence.is_empty() {
         return Err("evidence: only a status change carries evidence".into());
     }
     Ok(record)

@@ -11,7 +11,7 @@ use crate::models::claim::NewFigure;
 use crate::models::history::{self, NewHistory};
 use crate::models::story::Story;
 use crate::models::{source, story, user, Actor};
-use chrono::Utc;
+use crate::domain::{AuditAction, AuditObjectType, HistoryAction};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::{HashMap, HashSet};
@@ -90,7 +90,6 @@ impl Store {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let now = Utc::now();
         let mut rows = Vec::with_capacity(batch.len());
         for rec in batch {
             let story_id = self.story(conn, rec).await?;
@@ -112,8 +111,8 @@ impl Store {
                     claims::claimed_where.eq(&rec.claimed_where),
                     claims::status.eq(rec.status),
                     claims::review_url.eq(&rec.review_url),
-                    claims::created_at.eq(rec.created_at.unwrap_or(now)),
-                    claims::updated_at.eq(now),
+                    // Without a time in the file: now, by the database's clock.
+                    rec.created_at.map(|t| claims::created_at.eq(t)),
                     claims::version.eq(rec.version),
                 )
             })
@@ -146,7 +145,7 @@ impl Store {
                     "story_id": story_id,
                     "source_id": source_id,
                 });
-                Entry::new(self.importer.id, "create", "claim", Some(*id)).after(&after)
+                Entry::new(self.importer.id, AuditAction::Create, AuditObjectType::Claim, Some(*id)).after(&after)
             })
             .collect();
         for chunk in audits.chunks(ROWS_PER_INSERT) {
@@ -193,7 +192,6 @@ impl Store {
         rec: &ClaimRecord,
     ) -> QueryResult<Uuid> {
         let d = &rec.story;
-        let now = Utc::now();
         let s: Story = diesel::insert_into(stories::table)
             .values((
                 stories::id.eq(Uuid::new_v4()),
@@ -203,14 +201,13 @@ impl Store {
                 stories::published_at.eq(d.published_at),
                 stories::dateline.eq(&d.dateline),
                 stories::notes.eq(&d.notes),
-                stories::created_at.eq(rec.story_created_at.unwrap_or(now)),
-                stories::updated_at.eq(now),
+                rec.story_created_at.map(|t| stories::created_at.eq(t)),
                 stories::version.eq(rec.story_version),
             ))
             .returning(Story::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(self.importer.id, "create", "story", Some(s.id)).after(&s);
+        let entry = Entry::new(self.importer.id, AuditAction::Create, AuditObjectType::Story, Some(s.id)).after(&s);
         audit::record(conn, entry).await?;
         Ok(s.id)
     }
@@ -241,7 +238,6 @@ impl Store {
         d: &SourceDraft,
         rec: &ClaimRecord,
     ) -> QueryResult<Uuid> {
-        let now = Utc::now();
         let s: source::Source = diesel::insert_into(sources::table)
             .values((
                 sources::id.eq(Uuid::new_v4()),
@@ -249,14 +245,13 @@ impl Store {
                 sources::source_type.eq(d.source_type),
                 sources::affiliation.eq(&d.affiliation),
                 sources::description.eq(&d.description),
-                sources::created_at.eq(rec.source_created_at.unwrap_or(now)),
-                sources::updated_at.eq(now),
+                rec.source_created_at.map(|t| sources::created_at.eq(t)),
                 sources::version.eq(rec.source_version),
             ))
             .returning(source::Source::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(self.importer.id, "create", "source", Some(s.id)).after(&s);
+        let entry = Entry::new(self.importer.id, AuditAction::Create, AuditObjectType::Source, Some(s.id)).after(&s);
         audit::record(conn, entry).await?;
         Ok(s.id)
     }
@@ -304,10 +299,10 @@ impl Store {
         let mut plain = Vec::new();
         for (rec, (claim_id, _, _)) in new {
             if rec.history.is_empty() {
-                let mut entry = NewHistory::new(*claim_id, "created");
+                let mut entry = NewHistory::new(*claim_id, HistoryAction::Created);
                 entry.to_status = Some(crate::domain::ClaimStatus::Unverified);
                 entry.actor_id = self.importer.id;
-                entry.created_at = rec.created_at.unwrap_or(entry.created_at);
+                entry.created_at = rec.created_at;
                 plain.push(entry);
                 continue;
             }
@@ -351,7 +346,7 @@ impl Store {
         entry.to_status = h.to;
         entry.reason = h.reason.clone();
         entry.changes = h.changes.clone();
-        entry.created_at = h.at;
+        entry.created_at = Some(h.at);
         if let Some(FileActor { name, email }) = &h.actor {
             let account = match email {
                 Some(e) => self.account(conn, e).await?,

@@ -2,6 +2,7 @@
 //! refuses UPDATE, DELETE and TRUNCATE on the table.
 
 use crate::db::schema::{audit_log, users};
+use crate::domain::{AuditAction, AuditObjectType};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -13,8 +14,8 @@ use uuid::Uuid;
 #[diesel(table_name = audit_log)]
 pub struct Entry {
     pub actor_id: Option<Uuid>,
-    pub action: &'static str,
-    pub object_type: &'static str,
+    pub action: AuditAction,
+    pub object_type: AuditObjectType,
     pub object_id: Option<Uuid>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
@@ -23,8 +24,8 @@ pub struct Entry {
 impl Entry {
     pub fn new(
         actor_id: Option<Uuid>,
-        action: &'static str,
-        object_type: &'static str,
+        action: AuditAction,
+        object_type: AuditObjectType,
         object_id: Option<Uuid>,
     ) -> Self {
         Entry {
@@ -62,8 +63,8 @@ pub struct AuditRow {
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
-    pub action: String,
-    pub object_type: String,
+    pub action: AuditAction,
+    pub object_type: AuditObjectType,
     pub object_id: Option<Uuid>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
@@ -72,9 +73,9 @@ pub struct AuditRow {
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub actor_id: Option<Uuid>,
-    pub object_type: Option<String>,
+    pub object_type: Option<AuditObjectType>,
     pub object_id: Option<Uuid>,
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Keyset: rows with an id below this one.
@@ -106,14 +107,14 @@ pub async fn list(
     if let Some(a) = f.actor_id {
         q = q.filter(audit_log::actor_id.eq(a));
     }
-    if let Some(t) = &f.object_type {
-        q = q.filter(audit_log::object_type.eq(t.clone()));
+    if let Some(t) = f.object_type {
+        q = q.filter(audit_log::object_type.eq(t));
     }
     if let Some(o) = f.object_id {
         q = q.filter(audit_log::object_id.eq(o));
     }
-    if let Some(a) = &f.action {
-        q = q.filter(audit_log::action.eq(a.clone()));
+    if let Some(a) = f.action {
+        q = q.filter(audit_log::action.eq(a));
     }
     if let Some(t) = f.from {
         q = q.filter(audit_log::at.ge(t));

@@ -8,7 +8,9 @@ use super::story::{self, Story};
 use super::{Actor, WriteError};
 use crate::db::schema::{claim_figures, claims, sources, stories};
 use crate::domain::drafts::{ClaimDraft, SourceRef, StatusChange, StatusChangeInput};
-use crate::domain::{ClaimStatus, FieldErrors, Figure, SourceType};
+use crate::domain::{
+    AuditAction, AuditObjectType, ClaimStatus, FieldErrors, Figure, HistoryAction, SourceType,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -367,10 +369,9 @@ struct ClaimValues<'a> {
     summary: Option<&'a str>,
     claimed_at: Option<DateTime<Utc>>,
     claimed_where: Option<&'a str>,
-    updated_at: DateTime<Utc>,
 }
 
-fn values(d: &ClaimDraft, source_id: Uuid, now: DateTime<Utc>) -> ClaimValues<'_> {
+fn values(d: &ClaimDraft, source_id: Uuid) -> ClaimValues<'_> {
     ClaimValues {
         story_id: d.story_id,
         source_id,
@@ -379,7 +380,6 @@ fn values(d: &ClaimDraft, source_id: Uuid, now: DateTime<Utc>) -> ClaimValues<'_
         summary: d.summary.as_deref(),
         claimed_at: d.claimed_at,
         claimed_where: d.claimed_where.as_deref(),
-        updated_at: now,
     }
 }
 
@@ -390,27 +390,22 @@ pub async fn create(
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
         let source_id = resolve_source(conn, &draft.source, actor).await?;
-        let now = Utc::now();
         let id = Uuid::new_v4();
         let claim = diesel::insert_into(claims::table)
-            .values((
-                claims::id.eq(id),
-                claims::created_at.eq(now),
-                values(draft, source_id, now),
-            ))
+            .values((claims::id.eq(id), values(draft, source_id)))
             .returning(Claim::as_returning())
             .get_result(conn)
             .await
             .map_err(claim_write_error)?;
         replace_figures(conn, id, &draft.figures).await?;
-        let mut entry = NewHistory::new(id, "created");
+        let mut entry = NewHistory::new(id, HistoryAction::Created);
         entry.to_status = Some(claim.status);
         entry.actor_id = actor.id;
         history::append(conn, entry, &[]).await?;
         let after = serde_json::json!({ "claim": &claim, "figures": &draft.figures });
         audit::record(
             conn,
-            Entry::new(actor.id, "create", "claim", Some(id)).after(&after),
+            Entry::new(actor.id, AuditAction::Create, AuditObjectType::Claim, Some(id)).after(&after),
         )
         .await?;
         Ok(claim)
@@ -500,23 +495,26 @@ pub async fn update(
         if changes.is_empty() {
             return Ok(before);
         }
-        let after = diesel::update(claims::table.find(id))
-            .set((
-                values(draft, source_id, Utc::now()),
-                claims::version.eq(claims::version + 1),
-            ))
-            .returning(Claim::as_returning())
-            .get_result(conn)
-            .await
-            .map_err(claim_write_error)?;
-        replace_figures(conn, id, &draft.figures).await?;
-        let mut entry = NewHistory::new(id, "edited");
+        // The claims trigger bumps the version for the wording, the
+        // claim_figures triggers for the figures: once for both.
+        if changes.keys().any(|k| k != "figures") {
+            diesel::update(claims::table.find(id))
+                .set(values(draft, source_id))
+                .execute(conn)
+                .await
+                .map_err(claim_write_error)?;
+        }
+        if before_figures != draft.figures {
+            replace_figures(conn, id, &draft.figures).await?;
+        }
+        let after = find(conn, id).await?;
+        let mut entry = NewHistory::new(id, HistoryAction::Edited);
         entry.actor_id = actor.id;
         entry.changes = Some(serde_json::Value::Object(changes));
         history::append(conn, entry, &[]).await?;
         let before_json = serde_json::json!({ "claim": &before, "figures": &before_figures });
         let after_json = serde_json::json!({ "claim": &after, "figures": &draft.figures });
-        let entry = Entry::new(actor.id, "update", "claim", Some(id))
+        let entry = Entry::new(actor.id, AuditAction::Update, AuditObjectType::Claim, Some(id))
             .before(&before_json)
             .after(&after_json);
         audit::record(conn, entry).await?;
@@ -549,15 +547,11 @@ pub async fn change_status(
             )));
         }
         let claim = diesel::update(claims::table.find(id))
-            .set((
-                claims::status.eq(transition.to),
-                claims::updated_at.eq(Utc::now()),
-                claims::version.eq(claims::version + 1),
-            ))
+            .set(claims::status.eq(transition.to))
             .returning(Claim::as_returning())
             .get_result(conn)
             .await?;
-        let mut entry = NewHistory::new(id, "status_changed");
+        let mut entry = NewHistory::new(id, HistoryAction::StatusChanged);
         entry.from_status = Some(transition.from);
         entry.to_status = Some(transition.to);
         entry.reason = Some(transition.reason.clone());
@@ -570,7 +564,7 @@ pub async fn change_status(
             "reason": transition.reason,
             "evidence": evidence,
         });
-        let entry = Entry::new(actor.id, "status_change", "claim", Some(id)).before(&before).after(&after);
+        let entry = Entry::new(actor.id, AuditAction::StatusChange, AuditObjectType::Claim, Some(id)).before(&before).after(&after);
         audit::record(conn, entry).await?;
         Ok(claim)
     })
@@ -591,14 +585,11 @@ pub async fn set_review_url(
     conn.transaction::<_, WriteError, _>(async move |conn| {
         let before = lock(conn, id, None).await?;
         let after = diesel::update(claims::table.find(id))
-            .set((
-                claims::review_url.eq(url),
-                claims::updated_at.eq(Utc::now()),
-            ))
+            .set(claims::review_url.eq(url))
             .returning(Claim::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(actor.id, "review_url", "claim", Some(id))
+        let entry = Entry::new(actor.id, AuditAction::ReviewUrl, AuditObjectType::Claim, Some(id))
             .before(&serde_json::json!({ "review_url": before.review_url }))
             .after(&serde_json::json!({ "review_url": after.review_url }));
         audit::record(conn, entry).await?;

@@ -7,7 +7,7 @@ use super::history::{self, HistoryEntry};
 use super::source::Source;
 use super::story::Story;
 use crate::db::schema::{claim_figures, claim_history, claims, evidence, sources, stories};
-use crate::domain::Figure;
+use crate::domain::{Figure, HistoryAction};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -150,7 +150,7 @@ async fn latest_status_changes(
 ) -> QueryResult<HashMap<Uuid, (Option<String>, DateTime<Utc>)>> {
     let rows: Vec<(Uuid, Option<String>, DateTime<Utc>)> = claim_history::table
         .filter(claim_history::claim_id.eq_any(ids))
-        .filter(claim_history::action.eq("status_changed"))
+        .filter(claim_history::action.eq(HistoryAction::StatusChanged))
         .order((
             claim_history::claim_id,
             claim_history::created_at.desc(),
@@ -170,7 +170,10 @@ async fn latest_status_changes(
 impl ExportClaim {
     /// The export view of a claim already loaded for its page.
     pub fn from_detail(d: &super::claim::ClaimDetail) -> Self {
-        let latest = d.history.iter().find(|h| h.row.action == "status_changed");
+        let latest = d
+            .history
+            .iter()
+            .find(|h| h.row.action == HistoryAction::StatusChanged);
         ExportClaim {
             claim: d.claim.clone(),
             source: d.source.clone(),

@@ -1,7 +1,7 @@
 //! The append-only history of a claim and the evidence attached to it.
 
 use crate::db::schema::{claim_history, evidence, users};
-use crate::domain::ClaimStatus;
+use crate::domain::{ClaimStatus, HistoryAction};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -13,7 +13,7 @@ use uuid::Uuid;
 pub struct HistoryRow {
     pub id: Uuid,
     pub claim_id: Uuid,
-    pub action: String,
+    pub action: HistoryAction,
     pub from_status: Option<ClaimStatus>,
     pub to_status: Option<ClaimStatus>,
     pub reason: Option<String>,
@@ -83,19 +83,20 @@ impl HistoryEntry {
 pub struct NewHistory {
     pub id: Uuid,
     pub claim_id: Uuid,
-    pub action: &'static str,
+    pub action: HistoryAction,
     pub from_status: Option<ClaimStatus>,
     pub to_status: Option<ClaimStatus>,
     pub reason: Option<String>,
     pub changes: Option<serde_json::Value>,
     pub actor_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
+    /// `None`: now, by the database's clock; imports keep their file's times.
+    pub created_at: Option<DateTime<Utc>>,
     pub imported_actor_name: Option<String>,
     pub imported_actor_email: Option<String>,
 }
 
 impl NewHistory {
-    pub fn new(claim_id: Uuid, action: &'static str) -> Self {
+    pub fn new(claim_id: Uuid, action: HistoryAction) -> Self {
         NewHistory {
             id: Uuid::new_v4(),
             claim_id,
@@ -105,7 +106,7 @@ impl NewHistory {
             reason: None,
             changes: None,
             actor_id: None,
-            created_at: Utc::now(),
+            created_at: None,
             imported_actor_name: None,
             imported_actor_email: None,
         }
@@ -121,10 +122,12 @@ pub async fn append(
     entry: NewHistory,
     links: &[String],
 ) -> QueryResult<()> {
-    let (history_id, claim_id, at) = (entry.id, entry.claim_id, entry.created_at);
-    diesel::insert_into(claim_history::table)
+    let (history_id, claim_id) = (entry.id, entry.claim_id);
+    // Links carry their entry's time, read back from the row.
+    let at: DateTime<Utc> = diesel::insert_into(claim_history::table)
         .values(entry)
-        .execute(conn)
+        .returning(claim_history::created_at)
+        .get_result(conn)
         .await?;
     if links.is_empty() {
         return Ok(());

@@ -4,7 +4,7 @@ use super::audit::{self, Entry};
 use super::{Actor, WriteError};
 use crate::db::schema::{claims, sources};
 use crate::domain::drafts::SourceDraft;
-use crate::domain::{ClaimStatus, SourceType};
+use crate::domain::{AuditAction, AuditObjectType, ClaimStatus, SourceType};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -41,7 +41,6 @@ struct SourceChanges<'a> {
     source_type: SourceType,
     affiliation: Option<&'a str>,
     description: Option<&'a str>,
-    updated_at: DateTime<Utc>,
 }
 
 /// The unique index behind "one source per name", for field errors.
@@ -66,7 +65,7 @@ pub async fn create(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, "create", "source", Some(source.id)).after(&source),
+            Entry::new(actor.id, AuditAction::Create, AuditObjectType::Source, Some(source.id)).after(&source),
         )
         .await?;
         Ok(source)
@@ -95,22 +94,18 @@ pub async fn update(
             });
         }
         let after = diesel::update(sources::table.find(id))
-            .set((
-                SourceChanges {
-                    name: &d.name,
-                    source_type: d.source_type,
-                    affiliation: d.affiliation.as_deref(),
-                    description: d.description.as_deref(),
-                    updated_at: Utc::now(),
-                },
-                sources::version.eq(sources::version + 1),
-            ))
+            .set(SourceChanges {
+                name: &d.name,
+                source_type: d.source_type,
+                affiliation: d.affiliation.as_deref(),
+                description: d.description.as_deref(),
+            })
             .returning(Source::as_returning())
             .get_result(conn)
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, "update", "source", Some(id))
+            Entry::new(actor.id, AuditAction::Update, AuditObjectType::Source, Some(id))
                 .before(&before)
                 .after(&after),
         )

@@ -4,7 +4,7 @@ use super::audit::{self, Entry};
 use super::{Actor, WriteError};
 use crate::db::schema::{claims, stories};
 use crate::domain::drafts::StoryDraft;
-use crate::domain::ClaimStatus;
+use crate::domain::{AuditAction, AuditObjectType, ClaimStatus};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -35,7 +35,6 @@ struct StoryValues<'a> {
     published_at: Option<DateTime<Utc>>,
     dateline: Option<&'a str>,
     notes: Option<&'a str>,
-    updated_at: DateTime<Utc>,
 }
 
 impl<'a> From<&'a StoryDraft> for StoryValues<'a> {
@@ -47,7 +46,6 @@ impl<'a> From<&'a StoryDraft> for StoryValues<'a> {
             published_at: d.published_at,
             dateline: d.dateline.as_deref(),
             notes: d.notes.as_deref(),
-            updated_at: Utc::now(),
         }
     }
 }
@@ -68,7 +66,7 @@ pub async fn create(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, "create", "story", Some(story.id)).after(&story),
+            Entry::new(actor.id, AuditAction::Create, AuditObjectType::Story, Some(story.id)).after(&story),
         )
         .await?;
         Ok(story)
@@ -97,16 +95,13 @@ pub async fn update(
             });
         }
         let after = diesel::update(stories::table.find(id))
-            .set((
-                StoryValues::from(d),
-                stories::version.eq(stories::version + 1),
-            ))
+            .set(StoryValues::from(d))
             .returning(Story::as_returning())
             .get_result(conn)
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, "update", "story", Some(id))
+            Entry::new(actor.id, AuditAction::Update, AuditObjectType::Story, Some(id))
                 .before(&before)
                 .after(&after),
         )

@@ -3,7 +3,7 @@
 use super::audit::{self, Entry};
 use super::Actor;
 use crate::db::schema::{login_failures, sessions, users};
-use crate::domain::Role;
+use crate::domain::{AuditAction, AuditObjectType, Role};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -74,7 +74,7 @@ pub async fn create_by(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, "user_create", "user", Some(user.id)).after(&user),
+            Entry::new(actor.id, AuditAction::UserCreate, AuditObjectType::User, Some(user.id)).after(&user),
         )
         .await?;
         Ok(user)
@@ -115,19 +115,6 @@ pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn).await
 }
 
-/// Every account change refreshes `updated_at` and bumps the version.
-type Bump = (
-    diesel::dsl::Eq<users::updated_at, DateTime<Utc>>,
-    diesel::dsl::Eq<users::version, diesel::dsl::Add<users::version, i32>>,
-);
-
-fn bump() -> Bump {
-    (
-        users::updated_at.eq(Utc::now()),
-        users::version.eq(users::version + 1),
-    )
-}
-
 /// Changes a role; it takes effect on the user's next request.
 pub async fn set_role(
     conn: &mut AsyncPgConnection,
@@ -138,11 +125,11 @@ pub async fn set_role(
     conn.transaction(async move |conn| {
         let before = find(conn, id).await?;
         let after: User = diesel::update(users::table.find(id))
-            .set((users::role.eq(role), bump()))
+            .set(users::role.eq(role))
             .returning(User::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(actor.id, "role_change", "user", Some(id))
+        let entry = Entry::new(actor.id, AuditAction::RoleChange, AuditObjectType::User, Some(id))
             .before(&serde_json::json!({ "role": before.role }))
             .after(&serde_json::json!({ "role": after.role }));
         audit::record(conn, entry).await?;
@@ -163,7 +150,7 @@ pub async fn set_disabled(
         let before = find(conn, id).await?;
         let at = disabled.then(Utc::now);
         let after: User = diesel::update(users::table.find(id))
-            .set((users::disabled_at.eq(at), bump()))
+            .set(users::disabled_at.eq(at))
             .returning(User::as_returning())
             .get_result(conn)
             .await?;
@@ -175,11 +162,11 @@ pub async fn set_disabled(
             super::session::revoke_all_tokens(conn, id).await?;
         }
         let action = if disabled {
-            "user_disable"
+            AuditAction::UserDisable
         } else {
-            "user_enable"
+            AuditAction::UserEnable
         };
-        let entry = Entry::new(actor.id, action, "user", Some(id))
+        let entry = Entry::new(actor.id, action, AuditObjectType::User, Some(id))
             .before(&serde_json::json!({ "disabled_at": before.disabled_at }))
             .after(&serde_json::json!({ "disabled_at": after.disabled_at }));
         audit::record(conn, entry).await?;
@@ -200,7 +187,6 @@ pub async fn set_password(
             .set((
                 users::password_hash.eq(hash),
                 users::locked_until.eq(None::<DateTime<Utc>>),
-                bump(),
             ))
             .returning(User::as_returning())
             .get_result(conn)
@@ -211,11 +197,12 @@ pub async fn set_password(
         // A reset also lifts the lock: its failures no longer count.
         clear_failures(conn, id).await?;
         let action = if actor.id == Some(id) {
-            "password_change"
+            AuditAction::PasswordChange
         } else {
-            "password_reset"
+            AuditAction::PasswordReset
         };
-        audit::record(conn, Entry::new(actor.id, action, "user", Some(id))).await?;
+        let entry = Entry::new(actor.id, action, AuditObjectType::User, Some(id));
+        audit::record(conn, entry).await?;
         Ok(user)
     })
     .await

@@ -241,6 +241,7 @@ async fn capped(
             ..Default::default()
         },
         cleanup_interval: None,
+        cleanup_pool: None,
         import: claimdesk::config::ImportLimits {
             import_max_bytes: max_bytes,
             import_max_rows: max_rows,

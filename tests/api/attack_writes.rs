@@ -734,9 +734,10 @@ async fn the_evidence_migration_backfills_positions_in_stored_order() {
         "INSERT INTO sources (id, name, source_type) VALUES ('00000000-0000-0000-0000-000000000002', 'n', 'witness')",
         "INSERT INTO claims (id, story_id, source_id, quote) VALUES ('00000000-0000-0000-0000-000000000003', \
          '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002', 'q')",
-        "INSERT INTO claim_history (id, claim_id, action, created_at) VALUES \
-         ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000003', 'status_changed', '2024-12-07T10:00:00Z'), \
-         ('00000000-0000-0000-0000-000000000005', '00000000-0000-0000-0000-000000000003', 'status_changed', '2024-12-07T11:00:00Z')",
+        // Well-formed status changes: later migrations check history rows' shape.
+        "INSERT INTO claim_history (id, claim_id, action, from_status, to_status, reason, created_at) VALUES \
+         ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000003', 'status_changed', 'unverified', 'in_review', 'r', '2024-12-07T10:00:00Z'), \
+         ('00000000-0000-0000-0000-000000000005', '00000000-0000-0000-0000-000000000003', 'status_changed', 'in_review', 'verified', 'r', '2024-12-07T11:00:00Z')",
         "INSERT INTO evidence (id, claim_id, history_id, url, created_at) VALUES \
          (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000004', 'https://e.example/3', '2024-12-07T10:00:00Z'), \
          (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000004', 'https://e.example/1', '2024-12-07T10:00:00Z'), \

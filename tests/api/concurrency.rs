@@ -73,7 +73,7 @@ fn status_changes(claim: &Value) -> usize {
 
 async fn audit_count(app: &TestApp, action: &str, object: &str) -> usize {
     let f = claimdesk::models::audit::AuditFilter {
-        action: Some(action.into()),
+        action: Some(action.parse().unwrap()),
         object_id: Some(uuid::Uuid::parse_str(object).unwrap()),
         ..Default::default()
     };

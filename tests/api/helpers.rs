@@ -290,6 +290,7 @@ pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::
                 ..Default::default()
             },
             cleanup_interval: None,
+            cleanup_pool: None,
             import: claimdesk::config::ImportLimits::default(),
         };
         claimdesk::startup::run(listener, url, &settings).unwrap()

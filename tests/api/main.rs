@@ -18,6 +18,7 @@ mod exports;
 mod health;
 mod imports;
 mod invariants;
+mod invariants_db;
 mod migrations;
 mod permissions;
 mod reports;

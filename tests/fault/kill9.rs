@@ -305,7 +305,7 @@ const INVARIANTS: [&str; 6] = [
      FROM claim_history h JOIN claims c ON c.id = h.claim_id \
      WHERE c.story_id = $1 AND NOT EXISTS (SELECT 1 FROM audit_log a \
        WHERE a.object_type = 'claim' AND a.object_id = h.claim_id AND a.xmin::text = h.xmin::text \
-         AND a.action = CASE h.action WHEN 'created' THEN 'create' WHEN 'edited' THEN 'update' \
+         AND a.action::text = CASE h.action WHEN 'created' THEN 'create' WHEN 'edited' THEN 'update' \
                                       WHEN 'status_changed' THEN 'status_change' END)",
     // ... and no such audit row exists without its history row.
     "SELECT format('claim %s: audit %s (%s) has no history row in its transaction', a.object_id, a.id, a.action) AS line \

@@ -261,11 +261,15 @@ impl AuditQuery {
             actor_id: opt(&self.user)
                 .map(|u| Uuid::parse_str(&u).map_err(|_| bad("user")))
                 .transpose()?,
-            object_type: opt(&self.object_type),
+            object_type: opt(&self.object_type)
+                .map(|t| t.parse().map_err(|_| bad("object type")))
+                .transpose()?,
             object_id: opt(&self.object)
                 .map(|o| Uuid::parse_str(&o).map_err(|_| bad("object")))
                 .transpose()?,
-            action: opt(&self.action),
+            action: opt(&self.action)
+                .map(|a| a.parse().map_err(|_| bad("action")))
+                .transpose()?,
             from: date(&self.from, "from")?,
             to: date(&self.to, "to")?.map(|t| t + chrono::Duration::days(1)),
             before_id: opt(&self.before)

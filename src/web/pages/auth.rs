@@ -6,6 +6,7 @@
 //! The form carries a pre-session CSRF token (login CSRF) and a cross-site
 //! `Origin` is refused.
 
+use crate::domain::{AuditAction, AuditObjectType};
 use crate::auth::{gate, password, token};
 use crate::config::AuthArgs;
 use crate::db::DbPool;
@@ -322,7 +323,7 @@ async fn login(
         Admission::AccountLimited { user } => {
             // Same answer and same time as a wrong password: the dummy hash.
             check(None, form.password).await?;
-            let entry = Entry::new(None, "login_refused", "user", Some(user.id)).after(
+            let entry = Entry::new(None, AuditAction::LoginRefused, AuditObjectType::User, Some(user.id)).after(
                 &serde_json::json!({ "email": form.email, "client": client, "reason": "locked" }),
             );
             audit::record(&mut *conn(&pool).await?, entry).await?;
@@ -340,7 +341,7 @@ async fn login(
             if let Some(u) = &found {
                 user::login_failed(&mut c, u.id).await?;
             }
-            let entry = Entry::new(None, "login_failed", "user", found.as_ref().map(|u| u.id))
+            let entry = Entry::new(None, AuditAction::LoginFailed, AuditObjectType::User, found.as_ref().map(|u| u.id))
                 .after(&serde_json::json!({ "email": form.email, "client": client }));
             audit::record(&mut c, entry).await?;
             return failed_page(&req, &auth, form.email, next);
@@ -353,7 +354,7 @@ async fn login(
     let opened = session::open(&mut c, user.id).await?;
     audit::record(
         &mut c,
-        Entry::new(Some(user.id), "login", "user", Some(user.id))
+        Entry::new(Some(user.id), AuditAction::Login, AuditObjectType::User, Some(user.id))
             .after(&serde_json::json!({ "client": client })),
     )
     .await?;
@@ -392,7 +393,7 @@ async fn logout(
     }
     audit::record(
         &mut c,
-        Entry::new(Some(me.id), "logout", "user", Some(me.id)),
+        Entry::new(Some(me.id), AuditAction::Logout, AuditObjectType::User, Some(me.id)),
     )
     .await?;
     let mut res = see_other("/login");

@@ -2,7 +2,7 @@
 
 use crate::db::DbPool;
 use crate::domain::drafts::ClaimDraft;
-use crate::domain::{ClaimStatus, FieldErrors};
+use crate::domain::{ClaimStatus, FieldErrors, HistoryAction};
 use crate::error::AppResult;
 use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
