@@ -271,8 +271,14 @@ mod tests {
                 for cleanup in [false, true] {
                     let plan = db(total).pool_plan(asked, cleanup);
                     let what = format!("{total} connections, {asked} workers, clean-up {cleanup}");
-                    assert!(plan.workers >= 1 && plan.worker_pool.max_size >= 1, "{what}");
-                    assert!(plan.workers <= asked.max(1), "{what}: more workers than asked");
+                    assert!(
+                        plan.workers >= 1 && plan.worker_pool.max_size >= 1,
+                        "{what}"
+                    );
+                    assert!(
+                        plan.workers <= asked.max(1),
+                        "{what}: more workers than asked"
+                    );
                     assert!(
                         plan.max_connections() <= total.max(1),
                         "{what}: {plan:?} holds {}",

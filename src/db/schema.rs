@@ -1,4 +1,4 @@
-// @generated-style diesel schema, kept in sync with migrations/ by hand.
+// @generated automatically by Diesel CLI.
 
 pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
@@ -10,12 +10,12 @@ pub mod sql_types {
     pub struct AuditObjectType;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
-    #[diesel(postgres_type(name = "history_action"))]
-    pub struct HistoryAction;
-
-    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "claim_status"))]
     pub struct ClaimStatus;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "history_action"))]
+    pub struct HistoryAction;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "source_type"))]
@@ -24,6 +24,47 @@ pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "user_role"))]
     pub struct UserRole;
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::AuditAction;
+    use super::sql_types::AuditObjectType;
+
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        action -> AuditAction,
+        object_type -> AuditObjectType,
+        object_id -> Nullable<Uuid>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    claim_figures (id) {
+        id -> Uuid,
+        claim_id -> Uuid,
+        label -> Text,
+        value_min -> Int8,
+        value_max -> Nullable<Int8>,
+        as_of -> Nullable<Date>,
+        position -> Int4,
+    }
 }
 
 diesel::table! {
@@ -43,18 +84,6 @@ diesel::table! {
         created_at -> Timestamptz,
         imported_actor_name -> Nullable<Text>,
         imported_actor_email -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    claim_figures (id) {
-        id -> Uuid,
-        claim_id -> Uuid,
-        label -> Text,
-        value_min -> Int8,
-        value_max -> Nullable<Int8>,
-        as_of -> Nullable<Date>,
-        position -> Int4,
     }
 }
 
@@ -88,6 +117,63 @@ diesel::table! {
         url -> Text,
         created_at -> Timestamptz,
         position -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ClaimStatus;
+
+    import_rows (import_id, kind, n) {
+        import_id -> Uuid,
+        kind -> Text,
+        n -> Int4,
+        line -> Int8,
+        reason -> Nullable<Text>,
+        story_title -> Nullable<Text>,
+        source_name -> Nullable<Text>,
+        quote -> Nullable<Text>,
+        status -> Nullable<ClaimStatus>,
+        details -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        filename -> Text,
+        content -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+        created -> Nullable<Int4>,
+        skipped -> Nullable<Int4>,
+        content_kept -> Bool,
+        previewed_at -> Nullable<Timestamptz>,
+        file_error -> Nullable<Text>,
+        n_create -> Int4,
+        n_duplicate -> Int4,
+        n_invalid -> Int4,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Int8,
+        client -> Text,
+        user_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Uuid,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
     }
 }
 
@@ -140,117 +226,32 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    sessions (token_hash) {
-        token_hash -> Text,
-        user_id -> Uuid,
-        csrf_token -> Text,
-        created_at -> Timestamptz,
-        last_seen_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    api_tokens (id) {
-        id -> Uuid,
-        user_id -> Uuid,
-        name -> Text,
-        token_hash -> Text,
-        created_at -> Timestamptz,
-        last_used_at -> Nullable<Timestamptz>,
-        revoked_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    login_failures (id) {
-        id -> Int8,
-        client -> Text,
-        user_id -> Nullable<Uuid>,
-        at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    use diesel::sql_types::*;
-    use super::sql_types::AuditAction;
-    use super::sql_types::AuditObjectType;
-
-    audit_log (id) {
-        id -> Int8,
-        at -> Timestamptz,
-        actor_id -> Nullable<Uuid>,
-        action -> AuditAction,
-        object_type -> AuditObjectType,
-        object_id -> Nullable<Uuid>,
-        before -> Nullable<Jsonb>,
-        after -> Nullable<Jsonb>,
-    }
-}
-
-diesel::table! {
-    imports (id) {
-        id -> Uuid,
-        user_id -> Nullable<Uuid>,
-        filename -> Text,
-        content -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        confirmed_at -> Nullable<Timestamptz>,
-        created -> Nullable<Int4>,
-        skipped -> Nullable<Int4>,
-        content_kept -> Bool,
-        previewed_at -> Nullable<Timestamptz>,
-        file_error -> Nullable<Text>,
-        n_create -> Int4,
-        n_duplicate -> Int4,
-        n_invalid -> Int4,
-    }
-}
-
-diesel::table! {
-    use diesel::sql_types::*;
-    use super::sql_types::ClaimStatus;
-
-    import_rows (import_id, kind, n) {
-        import_id -> Uuid,
-        kind -> Text,
-        n -> Int4,
-        line -> Int8,
-        reason -> Nullable<Text>,
-        story_title -> Nullable<Text>,
-        source_name -> Nullable<Text>,
-        quote -> Nullable<Text>,
-        status -> Nullable<ClaimStatus>,
-        details -> Nullable<Jsonb>,
-    }
-}
-
-diesel::joinable!(imports -> users (user_id));
-diesel::joinable!(import_rows -> imports (import_id));
-diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_id));
-diesel::joinable!(claim_history -> users (actor_id));
 diesel::joinable!(claim_figures -> claims (claim_id));
 diesel::joinable!(claim_history -> claims (claim_id));
+diesel::joinable!(claim_history -> users (actor_id));
 diesel::joinable!(claims -> sources (source_id));
 diesel::joinable!(claims -> stories (story_id));
-diesel::joinable!(evidence -> claims (claim_id));
 diesel::joinable!(evidence -> claim_history (history_id));
+diesel::joinable!(evidence -> claims (claim_id));
+diesel::joinable!(import_rows -> imports (import_id));
+diesel::joinable!(imports -> users (user_id));
+diesel::joinable!(login_failures -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    audit_log,
     claim_figures,
     claim_history,
     claims,
     evidence,
+    import_rows,
+    imports,
+    login_failures,
+    sessions,
     sources,
     stories,
     users,
-    sessions,
-    api_tokens,
-    login_failures,
-    audit_log,
-    imports,
-    import_rows,
 );

@@ -9,8 +9,8 @@
 pub mod record;
 mod store;
 
-use crate::domain::{AuditAction, AuditObjectType};
 use crate::domain::Role;
+use crate::domain::{AuditAction, AuditObjectType};
 use crate::models::audit::{self, Entry};
 use crate::models::Actor;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -270,7 +270,13 @@ async fn write_all(
     });
     audit::record(
         conn,
-        Entry::new(actor.id, AuditAction::Import, AuditObjectType::Import, Some(import_id)).after(&after),
+        Entry::new(
+            actor.id,
+            AuditAction::Import,
+            AuditObjectType::Import,
+            Some(import_id),
+        )
+        .after(&after),
     )
     .await?;
     Ok(report)

@@ -282,7 +282,10 @@ fn check_history(
     for (i, h) in raw.into_iter().enumerate() {
         let at = format!("history[{i}].");
         let record = entry(h, current, role).map_err(|m| format!("{at}{m}"))?;
-        if let Some(to) = record.to.filter(|_| record.action == HistoryAction::StatusChanged) {
+        if let Some(to) = record
+            .to
+            .filter(|_| record.action == HistoryAction::StatusChanged)
+        {
             current = to;
         }
         if i == 0 && record.action != HistoryAction::Created {

@@ -6,12 +6,12 @@
 use super::record::{ClaimRecord, FileActor, HistoryRecord};
 use crate::db::schema::{audit_log, claim_figures, claim_history, claims, sources, stories};
 use crate::domain::drafts::{SourceDraft, StoryDraft};
+use crate::domain::{AuditAction, AuditObjectType, HistoryAction};
 use crate::models::audit::{self, Entry};
 use crate::models::claim::NewFigure;
 use crate::models::history::{self, NewHistory};
 use crate::models::story::Story;
 use crate::models::{source, story, user, Actor};
-use crate::domain::{AuditAction, AuditObjectType, HistoryAction};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::{HashMap, HashSet};
@@ -145,7 +145,13 @@ impl Store {
                     "story_id": story_id,
                     "source_id": source_id,
                 });
-                Entry::new(self.importer.id, AuditAction::Create, AuditObjectType::Claim, Some(*id)).after(&after)
+                Entry::new(
+                    self.importer.id,
+                    AuditAction::Create,
+                    AuditObjectType::Claim,
+                    Some(*id),
+                )
+                .after(&after)
             })
             .collect();
         for chunk in audits.chunks(ROWS_PER_INSERT) {
@@ -207,7 +213,13 @@ impl Store {
             .returning(Story::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(self.importer.id, AuditAction::Create, AuditObjectType::Story, Some(s.id)).after(&s);
+        let entry = Entry::new(
+            self.importer.id,
+            AuditAction::Create,
+            AuditObjectType::Story,
+            Some(s.id),
+        )
+        .after(&s);
         audit::record(conn, entry).await?;
         Ok(s.id)
     }
@@ -251,7 +263,13 @@ impl Store {
             .returning(source::Source::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(self.importer.id, AuditAction::Create, AuditObjectType::Source, Some(s.id)).after(&s);
+        let entry = Entry::new(
+            self.importer.id,
+            AuditAction::Create,
+            AuditObjectType::Source,
+            Some(s.id),
+        )
+        .after(&s);
         audit::record(conn, entry).await?;
         Ok(s.id)
     }

@@ -405,7 +405,13 @@ pub async fn create(
         let after = serde_json::json!({ "claim": &claim, "figures": &draft.figures });
         audit::record(
             conn,
-            Entry::new(actor.id, AuditAction::Create, AuditObjectType::Claim, Some(id)).after(&after),
+            Entry::new(
+                actor.id,
+                AuditAction::Create,
+                AuditObjectType::Claim,
+                Some(id),
+            )
+            .after(&after),
         )
         .await?;
         Ok(claim)
@@ -514,9 +520,14 @@ pub async fn update(
         history::append(conn, entry, &[]).await?;
         let before_json = serde_json::json!({ "claim": &before, "figures": &before_figures });
         let after_json = serde_json::json!({ "claim": &after, "figures": &draft.figures });
-        let entry = Entry::new(actor.id, AuditAction::Update, AuditObjectType::Claim, Some(id))
-            .before(&before_json)
-            .after(&after_json);
+        let entry = Entry::new(
+            actor.id,
+            AuditAction::Update,
+            AuditObjectType::Claim,
+            Some(id),
+        )
+        .before(&before_json)
+        .after(&after_json);
         audit::record(conn, entry).await?;
         Ok(after)
     })
@@ -589,9 +600,14 @@ pub async fn set_review_url(
             .returning(Claim::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(actor.id, AuditAction::ReviewUrl, AuditObjectType::Claim, Some(id))
-            .before(&serde_json::json!({ "review_url": before.review_url }))
-            .after(&serde_json::json!({ "review_url": after.review_url }));
+        let entry = Entry::new(
+            actor.id,
+            AuditAction::ReviewUrl,
+            AuditObjectType::Claim,
+            Some(id),
+        )
+        .before(&serde_json::json!({ "review_url": before.review_url }))
+        .after(&serde_json::json!({ "review_url": after.review_url }));
         audit::record(conn, entry).await?;
         Ok(after)
     })

@@ -9,11 +9,11 @@
 
 use super::audit::{self, Entry};
 use super::{claim, story, Actor, WriteError};
-use crate::domain::{AuditAction, AuditObjectType};
 use crate::db::schema::{import_rows, imports};
 use crate::domain::drafts::{ClaimDraft, SourceDraft, SourceRef, StoryDraft};
 use crate::domain::import::{ImportRow, Item, Reader, RowError};
 use crate::domain::{Access, ClaimStatus, FieldErrors, Role, SourceType};
+use crate::domain::{AuditAction, AuditObjectType};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Nullable, Text};
@@ -762,7 +762,13 @@ async fn confirm_locked(
     let after = serde_json::json!({ "file": imp.filename, "created": created, "skipped": skipped });
     audit::record(
         conn,
-        Entry::new(actor.id, AuditAction::Import, AuditObjectType::Import, Some(id)).after(&after),
+        Entry::new(
+            actor.id,
+            AuditAction::Import,
+            AuditObjectType::Import,
+            Some(id),
+        )
+        .after(&after),
     )
     .await?;
     Ok((created, skipped))

@@ -65,7 +65,13 @@ pub async fn create(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, AuditAction::Create, AuditObjectType::Source, Some(source.id)).after(&source),
+            Entry::new(
+                actor.id,
+                AuditAction::Create,
+                AuditObjectType::Source,
+                Some(source.id),
+            )
+            .after(&source),
         )
         .await?;
         Ok(source)
@@ -105,9 +111,14 @@ pub async fn update(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, AuditAction::Update, AuditObjectType::Source, Some(id))
-                .before(&before)
-                .after(&after),
+            Entry::new(
+                actor.id,
+                AuditAction::Update,
+                AuditObjectType::Source,
+                Some(id),
+            )
+            .before(&before)
+            .after(&after),
         )
         .await?;
         Ok(after)

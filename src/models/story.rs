@@ -66,7 +66,13 @@ pub async fn create(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, AuditAction::Create, AuditObjectType::Story, Some(story.id)).after(&story),
+            Entry::new(
+                actor.id,
+                AuditAction::Create,
+                AuditObjectType::Story,
+                Some(story.id),
+            )
+            .after(&story),
         )
         .await?;
         Ok(story)
@@ -101,9 +107,14 @@ pub async fn update(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, AuditAction::Update, AuditObjectType::Story, Some(id))
-                .before(&before)
-                .after(&after),
+            Entry::new(
+                actor.id,
+                AuditAction::Update,
+                AuditObjectType::Story,
+                Some(id),
+            )
+            .before(&before)
+            .after(&after),
         )
         .await?;
         Ok(after)

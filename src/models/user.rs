@@ -74,7 +74,13 @@ pub async fn create_by(
             .await?;
         audit::record(
             conn,
-            Entry::new(actor.id, AuditAction::UserCreate, AuditObjectType::User, Some(user.id)).after(&user),
+            Entry::new(
+                actor.id,
+                AuditAction::UserCreate,
+                AuditObjectType::User,
+                Some(user.id),
+            )
+            .after(&user),
         )
         .await?;
         Ok(user)
@@ -129,9 +135,14 @@ pub async fn set_role(
             .returning(User::as_returning())
             .get_result(conn)
             .await?;
-        let entry = Entry::new(actor.id, AuditAction::RoleChange, AuditObjectType::User, Some(id))
-            .before(&serde_json::json!({ "role": before.role }))
-            .after(&serde_json::json!({ "role": after.role }));
+        let entry = Entry::new(
+            actor.id,
+            AuditAction::RoleChange,
+            AuditObjectType::User,
+            Some(id),
+        )
+        .before(&serde_json::json!({ "role": before.role }))
+        .after(&serde_json::json!({ "role": after.role }));
         audit::record(conn, entry).await?;
         Ok(after)
     })

@@ -16,7 +16,9 @@ use uuid::Uuid;
 /// A claim created through the API (version 1, one `created` history row).
 async fn new_claim(app: &TestApp, quote: &str) -> Uuid {
     let story = app.story(&format!("Story of {quote}")).await;
-    let source = app.source(&format!("Source of {quote}"), "government").await;
+    let source = app
+        .source(&format!("Source of {quote}"), "government")
+        .await;
     app.claim(&story, &source, quote).await["id"]
         .as_str()
         .unwrap()
@@ -51,16 +53,24 @@ async fn an_update_by_sql_bumps_the_claims_version_and_time() {
     let id = new_claim(&app, "Plain SQL edit").await;
     let mut conn = app.db.conn().await;
     let (v0, t0) = version(&mut conn, id).await;
-    sql(&mut conn, "UPDATE claims SET summary = 'by hand' WHERE id = $1", id)
-        .await
-        .unwrap();
+    sql(
+        &mut conn,
+        "UPDATE claims SET summary = 'by hand' WHERE id = $1",
+        id,
+    )
+    .await
+    .unwrap();
     let (v1, t1) = version(&mut conn, id).await;
     assert_eq!(v1, v0 + 1);
     assert!(t1 > t0, "{t0} then {t1}");
     // Each statement is an edit of its own.
-    sql(&mut conn, "UPDATE claims SET status = 'in_review' WHERE id = $1", id)
-        .await
-        .unwrap();
+    sql(
+        &mut conn,
+        "UPDATE claims SET status = 'in_review' WHERE id = $1",
+        id,
+    )
+    .await
+    .unwrap();
     assert_eq!(version(&mut conn, id).await.0, v0 + 2);
 }
 
@@ -80,9 +90,13 @@ async fn a_figures_only_change_bumps_the_claim() {
     // Rewriting a figure with its own values changes nothing.
     sql(&mut conn, change, id).await.unwrap();
     assert_eq!(version(&mut conn, id).await.0, v0 + 2, "no-op update");
-    sql(&mut conn, "DELETE FROM claim_figures WHERE claim_id = $1", id)
-        .await
-        .unwrap();
+    sql(
+        &mut conn,
+        "DELETE FROM claim_figures WHERE claim_id = $1",
+        id,
+    )
+    .await
+    .unwrap();
     assert_eq!(version(&mut conn, id).await.0, v0 + 3, "delete");
 }
 
@@ -178,9 +192,13 @@ async fn bookkeeping_and_no_op_writes_do_not_bump() {
     let user = app.new_user(Role::Editor, "Bookkeeping editor").await;
     let mut conn = app.db.conn().await;
     let (v0, t0) = version(&mut conn, id).await;
-    sql(&mut conn, "UPDATE claims SET quote = quote, status = status WHERE id = $1", id)
-        .await
-        .unwrap();
+    sql(
+        &mut conn,
+        "UPDATE claims SET quote = quote, status = status WHERE id = $1",
+        id,
+    )
+    .await
+    .unwrap();
     assert_eq!(version(&mut conn, id).await, (v0, t0));
 
     let user_version = async |conn: &mut AsyncPgConnection| -> i32 {
@@ -296,9 +314,14 @@ async fn unknown_actions_are_refused_by_the_enums() {
     let app = TestApp::spawn().await;
     let id = new_claim(&app, "Enum history").await;
     let mut conn = app.db.conn().await;
-    let err = insert_history(&mut conn, id, "action, to_status", "'deleted', 'unverified'")
-        .await
-        .expect_err("an action outside the enum");
+    let err = insert_history(
+        &mut conn,
+        id,
+        "action, to_status",
+        "'deleted', 'unverified'",
+    )
+    .await
+    .expect_err("an action outside the enum");
     assert!(err.contains("history_action"), "{err}");
     for (values, type_name) in [
         ("'nothing_happened', 'claim'", "audit_action"),
@@ -477,7 +500,8 @@ async fn the_enum_and_shape_migrations_keep_every_row_and_revert_to_text() {
     ] {
         diesel::sql_query(q).execute(&mut conn).await.unwrap();
     }
-    let history = "SELECT concat_ws(' ', action, from_status, to_status, reason, changes::text) AS line \
+    let history =
+        "SELECT concat_ws(' ', action, from_status, to_status, reason, changes::text) AS line \
                    FROM claim_history ORDER BY id";
     let audit = "SELECT action || ' ' || object_type AS line FROM audit_log ORDER BY id";
     let history_before = lines(&mut conn, history).await;

@@ -6,11 +6,11 @@
 //! The form carries a pre-session CSRF token (login CSRF) and a cross-site
 //! `Origin` is refused.
 
-use crate::domain::{AuditAction, AuditObjectType};
 use crate::auth::{gate, password, token};
 use crate::config::AuthArgs;
 use crate::db::DbPool;
 use crate::domain::FieldErrors;
+use crate::domain::{AuditAction, AuditObjectType};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, Entry};
 use crate::models::session;
@@ -323,7 +323,13 @@ async fn login(
         Admission::AccountLimited { user } => {
             // Same answer and same time as a wrong password: the dummy hash.
             check(None, form.password).await?;
-            let entry = Entry::new(None, AuditAction::LoginRefused, AuditObjectType::User, Some(user.id)).after(
+            let entry = Entry::new(
+                None,
+                AuditAction::LoginRefused,
+                AuditObjectType::User,
+                Some(user.id),
+            )
+            .after(
                 &serde_json::json!({ "email": form.email, "client": client, "reason": "locked" }),
             );
             audit::record(&mut *conn(&pool).await?, entry).await?;
@@ -341,8 +347,13 @@ async fn login(
             if let Some(u) = &found {
                 user::login_failed(&mut c, u.id).await?;
             }
-            let entry = Entry::new(None, AuditAction::LoginFailed, AuditObjectType::User, found.as_ref().map(|u| u.id))
-                .after(&serde_json::json!({ "email": form.email, "client": client }));
+            let entry = Entry::new(
+                None,
+                AuditAction::LoginFailed,
+                AuditObjectType::User,
+                found.as_ref().map(|u| u.id),
+            )
+            .after(&serde_json::json!({ "email": form.email, "client": client }));
             audit::record(&mut c, entry).await?;
             return failed_page(&req, &auth, form.email, next);
         }
@@ -354,8 +365,13 @@ async fn login(
     let opened = session::open(&mut c, user.id).await?;
     audit::record(
         &mut c,
-        Entry::new(Some(user.id), AuditAction::Login, AuditObjectType::User, Some(user.id))
-            .after(&serde_json::json!({ "client": client })),
+        Entry::new(
+            Some(user.id),
+            AuditAction::Login,
+            AuditObjectType::User,
+            Some(user.id),
+        )
+        .after(&serde_json::json!({ "client": client })),
     )
     .await?;
     let mut res = see_other(&next);
@@ -393,7 +409,12 @@ async fn logout(
     }
     audit::record(
         &mut c,
-        Entry::new(Some(me.id), AuditAction::Logout, AuditObjectType::User, Some(me.id)),
+        Entry::new(
+            Some(me.id),
+            AuditAction::Logout,
+            AuditObjectType::User,
+            Some(me.id),
+        ),
     )
     .await?;
     let mut res = see_other("/login");

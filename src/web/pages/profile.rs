@@ -1,11 +1,11 @@
 //! A user's own page: password change and personal API tokens.
 
 use super::auth::reopen;
-use crate::domain::{AuditAction, AuditObjectType};
 use crate::auth::password;
 use crate::config::AuthArgs;
 use crate::db::DbPool;
 use crate::domain::{self, FieldErrors};
+use crate::domain::{AuditAction, AuditObjectType};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, Entry};
 use crate::models::session::{self, ApiToken};
@@ -141,7 +141,13 @@ async fn create_token(
         let (token, secret) = session::create_token(&mut c, me.id, &name).await?;
         audit::record(
             &mut c,
-            Entry::new(Some(me.id), AuditAction::TokenCreate, AuditObjectType::ApiToken, Some(token.id)).after(&token),
+            Entry::new(
+                Some(me.id),
+                AuditAction::TokenCreate,
+                AuditObjectType::ApiToken,
+                Some(token.id),
+            )
+            .after(&token),
         )
         .await?;
         secret
@@ -165,7 +171,13 @@ async fn revoke_token(
         .ok_or(AppError::NotFound)?;
     audit::record(
         &mut c,
-        Entry::new(Some(me.id), AuditAction::TokenRevoke, AuditObjectType::ApiToken, Some(id)).after(&revoked),
+        Entry::new(
+            Some(me.id),
+            AuditAction::TokenRevoke,
+            AuditObjectType::ApiToken,
+            Some(id),
+        )
+        .after(&revoked),
     )
     .await?;
     Ok(see_other("/profile"))
