@@ -364,6 +364,15 @@ pub async fn login_succeeded(
     user_id: Uuid,
 ) -> QueryResult<()> {
     conn.transaction(async move |conn| {
+        // The account's row first, as admit_login and login_failed take it:
+        // two sign-ins of one account clearing its failures at once would
+        // otherwise deadlock on each other's attempt rows.
+        users::table
+            .find(user_id)
+            .select(users::id)
+            .for_update()
+            .first::<Uuid>(conn)
+            .await?;
         diesel::delete(login_failures::table.find(attempt))
             .execute(conn)
             .await?;
