@@ -2,6 +2,9 @@
 //! render it inside the site layout, API handlers wrap it in [`ApiError`].
 
 use crate::domain::FieldErrors;
+use crate::export::driver::ExportError;
+use crate::json_import::JsonImportError;
+use crate::models::WriteError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
@@ -129,6 +132,40 @@ impl From<DieselError> for AppError {
     }
 }
 
+/// A refused write: bad input is 422, a stale version 409 (the API turns
+/// it into 412 where the version came from `If-Match`).
+impl From<WriteError> for AppError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::Db(e) => e.into(),
+            WriteError::Invalid(f) => AppError::Validation(f),
+            WriteError::Forbidden(m) => AppError::Forbidden(m),
+            WriteError::Stale { current } => AppError::Conflict(format!(
+                "Someone else changed this record while you were editing (it is now at version {current}). Reload to see their change, then reapply yours."
+            )),
+        }
+    }
+}
+
+/// An unusable file is a message on the upload field.
+impl From<JsonImportError> for AppError {
+    fn from(err: JsonImportError) -> Self {
+        match err {
+            JsonImportError::File(m) => AppError::Validation(FieldErrors::single("file", m)),
+            JsonImportError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Db(e) => e.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
 /// Errors carried in an `anyhow::Error` (helpers that return one) are
 /// judged by what they wrap: a lost connection is still a 503.
 impl From<anyhow::Error> for AppError {
@@ -246,6 +283,12 @@ pub struct ApiError(#[from] pub AppError);
 
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
+        ApiError(err.into())
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(err: WriteError) -> Self {
         ApiError(err.into())
     }
 }

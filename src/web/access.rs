@@ -7,7 +7,7 @@
 use crate::auth::token;
 use crate::config::AuthArgs;
 use crate::db::DbPool;
-use crate::domain::{Access, Role};
+use crate::domain::{Access, Role, UserId};
 use crate::error::{ApiError, AppError};
 use crate::models::{session, user::User};
 use actix_web::body::{BoxBody, MessageBody};
@@ -16,7 +16,6 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use std::future::{ready, Ready};
-use uuid::Uuid;
 
 pub const SESSION_COOKIE: &str = "claimdesk_session";
 pub const CSRF_FIELD: &str = "csrf_token";
@@ -108,7 +107,7 @@ pub enum Via {
 /// The signed-in user of this request.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,

@@ -2,7 +2,7 @@
 
 use crate::db::DbPool;
 use crate::domain::drafts::ClaimDraft;
-use crate::domain::{ClaimStatus, FieldErrors};
+use crate::domain::{ClaimId, ClaimStatus, FieldErrors, StoryId};
 use crate::error::AppResult;
 use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
@@ -13,11 +13,10 @@ use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::forms::{self, ClaimForm, ClaimQuery, Form, Query, StatusForm};
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, parse_id, render, see_other};
+use crate::web::{conn, ok, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(board))
@@ -40,7 +39,7 @@ pub struct BoardPage {
     pub types: Vec<Choice>,
     pub sources: Vec<Source>,
     /// (id, title): the board must not count claims per story on every load.
-    pub stories: Vec<(Uuid, String)>,
+    pub stories: Vec<(StoryId, String)>,
     pub next_url: Option<String>,
 }
 
@@ -118,12 +117,12 @@ struct ShowQuery {
 
 async fn show(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     q: Query<ShowQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
     page.saved = q.saved.is_some();
@@ -132,12 +131,12 @@ async fn show(
 
 async fn change_status(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<StatusForm>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
@@ -183,7 +182,7 @@ pub struct ClaimEditPage {
 
 async fn edit_page(
     pool: &DbPool,
-    id: Uuid,
+    id: ClaimId,
     form: Option<ClaimForm>,
     me: CurrentUser,
 ) -> AppResult<ClaimEditPage> {
@@ -204,19 +203,19 @@ async fn edit_page(
 
 async fn edit_form(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    ok(&edit_page(&pool, parse_id(&id)?, None, me).await?)
+    ok(&edit_page(&pool, id.into_inner(), None, me).await?)
 }
 
 async fn update(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<ClaimForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     // `Err(None)`: the form named no version, so nothing is attempted.
@@ -252,12 +251,12 @@ struct ReviewUrlForm {
 
 async fn set_review_url(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<ReviewUrlForm>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     match crate::domain::validation::optional_url(Some(&form.review_url)) {
         Ok(url) => {
