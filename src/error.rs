@@ -1,5 +1,7 @@
-//! The one application error. Variants mean HTTP statuses; HTML handlers
-//! render it inside the site layout, API handlers wrap it in [`ApiError`].
+//! The one application error. Variants mean HTTP statuses; errors of the
+//! layers below (diesel, models, imports, exports) are mapped to it here.
+//! Pages show it inside the site layout (`web::error_page`); API handlers
+//! wrap it in [`ApiError`], answered as JSON.
 
 use crate::domain::FieldErrors;
 use crate::export::driver::ExportError;
@@ -7,7 +9,6 @@ use crate::json_import::JsonImportError;
 use crate::models::WriteError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
@@ -237,15 +238,9 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    me: Option<crate::web::access::CurrentUser>,
-    status: u16,
-    title: &'a str,
-    message: String,
-}
-
+/// Status, headers and the message as plain text. Pages are rendered by the
+/// web layer (`web::error_page`), which knows who is asking; this plain
+/// answer is what is left outside it.
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         self.status()
@@ -253,17 +248,10 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         self.log();
-        let status = self.status();
-        let page = ErrorPage {
-            me: None,
-            status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error"),
-            message: self.to_string(),
-        };
-        let body = page.render().unwrap_or_else(|_| self.to_string());
-        let mut res = HttpResponse::build(status);
+        let mut res = HttpResponse::build(self.status());
         self.extra_headers(&mut res);
-        res.content_type("text/html; charset=utf-8").body(body)
+        res.content_type("text/plain; charset=utf-8")
+            .body(self.to_string())
     }
 }
 

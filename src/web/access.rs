@@ -14,7 +14,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use std::future::{ready, Ready};
 
 pub const SESSION_COOKIE: &str = "claimdesk_session";
@@ -154,13 +154,14 @@ fn error_for(path: &str, err: AppError) -> actix_web::Error {
     }
 }
 
+/// The refusal keeps its error, so that an HTML one becomes a page
+/// (`web::error_page`).
 fn deny(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
-    let res = if is_api(req.path()) {
-        ApiError(err).error_response()
+    if is_api(req.path()) {
+        req.error_response(ApiError(err))
     } else {
-        err.error_response()
-    };
-    req.into_response(res)
+        req.error_response(err)
+    }
 }
 
 fn to_login(req: ServiceRequest) -> ServiceResponse<BoxBody> {
@@ -412,7 +413,13 @@ pub async fn enforce(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pattern) = req.match_pattern() else {
-        // No route matched: the handler answers 404 for anyone.
+        // No route matched: the handler answers 404 for anyone, on a page
+        // with the user's navigation if they are signed in.
+        if !is_api(req.path()) {
+            if let Ok(Some(user)) = authenticate(&req).await {
+                req.extensions_mut().insert(user);
+            }
+        }
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let Some(access) = rule(req.method(), &pattern) else {
@@ -431,6 +438,8 @@ pub async fn enforce(
         Ok(None) => return Ok(to_login(req)),
         Err(e) => return Ok(deny(req, e)),
     };
+    // Known from here on, also to a refusal's error page.
+    req.extensions_mut().insert(user.clone());
     if !user.can(access) {
         let msg = format!("Your role ({}) does not allow this.", user.role.label());
         return Ok(deny(req, AppError::Forbidden(msg)));
@@ -444,7 +453,6 @@ pub async fn enforce(
             return Ok(deny(req, AppError::Forbidden(CSRF_MESSAGE.into())));
         }
     }
-    req.extensions_mut().insert(user);
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 

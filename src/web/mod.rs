@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod deadline;
+pub mod error_page;
 pub mod forms;
 pub mod head;
 pub mod pages;

@@ -16,6 +16,7 @@ mod concurrency;
 mod csrf;
 mod exports;
 mod health;
+mod ids;
 mod imports;
 mod invariants;
 mod migrations;
