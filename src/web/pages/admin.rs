@@ -74,7 +74,7 @@ pub fn one_time_password() -> String {
 
 fn parse_new_user(form: &NewUserForm) -> Result<(String, String, Role), FieldErrors> {
     let mut e = FieldErrors::new();
-    let email = e.take("email", v::required(&form.email, v::MAX_NAME));
+    let email = e.take("email", v::required(&form.email, v::MAX_EMAIL));
     if email.as_deref().is_some_and(|m| !m.contains('@')) {
         e.add("email", "Enter an email address.");
     }
