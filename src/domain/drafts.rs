@@ -2,11 +2,11 @@
 //! "Parse, don't validate": storage only ever sees a `*Draft`.
 
 use super::figures::{self, Figure};
+use super::ids::{SourceId, StoryId};
 use super::source_type::SourceType;
 use super::status::{self, ClaimStatus, Transition};
 use super::validation::{self as v, FieldErrors};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// Source fields as typed by a person or sent as JSON.
 #[derive(Debug, Clone, Default)]
@@ -146,13 +146,13 @@ pub struct ClaimInput {
 /// Who made the claim: someone already known, or a source to create with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceRef {
-    Existing(Uuid),
+    Existing(SourceId),
     New(SourceDraft),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimDraft {
-    pub story_id: Uuid,
+    pub story_id: StoryId,
     pub source: SourceRef,
     pub quote: String,
     pub is_paraphrase: bool,
@@ -162,8 +162,11 @@ pub struct ClaimDraft {
     pub figures: Vec<Figure>,
 }
 
-fn parse_id(value: &str, what: &str) -> Result<Uuid, String> {
-    Uuid::parse_str(value.trim()).map_err(|_| format!("Choose a {what}."))
+fn parse_id<Id: std::str::FromStr>(value: &str, what: &str) -> Result<Id, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("Choose a {what}."))
 }
 
 fn parse_source(input: &ClaimInput, e: &mut FieldErrors) -> Option<SourceRef> {
@@ -312,8 +315,8 @@ mod tests {
 
     fn claim_input() -> ClaimInput {
         ClaimInput {
-            story_id: Uuid::new_v4().to_string(),
-            source_id: Uuid::new_v4().to_string(),
+            story_id: StoryId::new_v4().to_string(),
+            source_id: SourceId::new_v4().to_string(),
             quote: "Damascus awaits you".into(),
             ..Default::default()
         }

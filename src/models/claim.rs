@@ -9,7 +9,8 @@ use super::{Actor, WriteError};
 use crate::db::schema::{claim_figures, claims, sources, stories};
 use crate::domain::drafts::{ClaimDraft, SourceRef, StatusChange, StatusChangeInput};
 use crate::domain::{
-    AuditAction, AuditObjectType, ClaimStatus, FieldErrors, Figure, HistoryAction, SourceType,
+    AuditAction, AuditObjectType, ClaimId, ClaimStatus, FieldErrors, Figure, FigureId,
+    HistoryAction, SourceId, SourceType, StoryId,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,14 +18,13 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Bool, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = claims)]
 pub struct Claim {
-    pub id: Uuid,
-    pub story_id: Uuid,
-    pub source_id: Uuid,
+    pub id: ClaimId,
+    pub story_id: StoryId,
+    pub source_id: SourceId,
     pub quote: String,
     pub is_paraphrase: bool,
     pub summary: Option<String>,
@@ -41,7 +41,7 @@ pub struct Claim {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = sources)]
 pub struct SourceBrief {
-    pub id: Uuid,
+    pub id: SourceId,
     pub name: String,
     pub source_type: SourceType,
 }
@@ -49,7 +49,7 @@ pub struct SourceBrief {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = stories)]
 pub struct StoryBrief {
-    pub id: Uuid,
+    pub id: StoryId,
     pub title: String,
 }
 
@@ -66,7 +66,7 @@ pub struct ClaimRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at: DateTime<Utc>,
-    pub id: Uuid,
+    pub id: ClaimId,
 }
 
 impl Cursor {
@@ -79,7 +79,7 @@ impl Cursor {
         let (micros, id) = s.split_once('_')?;
         Some(Cursor {
             created_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-            id: Uuid::parse_str(id).ok()?,
+            id: id.parse().ok()?,
         })
     }
 }
@@ -88,8 +88,8 @@ impl Cursor {
 pub struct ClaimFilter {
     pub status: Option<ClaimStatus>,
     pub source_type: Option<SourceType>,
-    pub source_id: Option<Uuid>,
-    pub story_id: Option<Uuid>,
+    pub source_id: Option<SourceId>,
+    pub story_id: Option<StoryId>,
     /// Words that must appear in the quote or summary (case-insensitive).
     pub text: Option<String>,
     /// Claimed on or after this day (UTC).
@@ -227,7 +227,7 @@ pub struct ClaimDetail {
     pub history: Vec<HistoryEntry>,
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
+pub async fn find(conn: &mut AsyncPgConnection, id: ClaimId) -> QueryResult<Claim> {
     claims::table
         .find(id)
         .select(Claim::as_select())
@@ -235,7 +235,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> 
         .await
 }
 
-pub async fn find_detail(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ClaimDetail> {
+pub async fn find_detail(conn: &mut AsyncPgConnection, id: ClaimId) -> QueryResult<ClaimDetail> {
     let claim = find(conn, id).await?;
     let source = source::find(conn, claim.source_id).await?;
     let story = story::find(conn, claim.story_id).await?;
@@ -252,7 +252,10 @@ pub async fn find_detail(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
 
 type FigureRow = (String, i64, Option<i64>, Option<chrono::NaiveDate>);
 
-pub async fn figures_for(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryResult<Vec<Figure>> {
+pub async fn figures_for(
+    conn: &mut AsyncPgConnection,
+    claim_id: ClaimId,
+) -> QueryResult<Vec<Figure>> {
     let rows: Vec<FigureRow> = claim_figures::table
         .filter(claim_figures::claim_id.eq(claim_id))
         .order(claim_figures::position.asc())
@@ -279,8 +282,8 @@ pub async fn figures_for(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryR
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = claim_figures)]
 pub struct NewFigure<'a> {
-    id: Uuid,
-    claim_id: Uuid,
+    id: FigureId,
+    claim_id: ClaimId,
     label: &'a str,
     value_min: i64,
     value_max: Option<i64>,
@@ -290,9 +293,9 @@ pub struct NewFigure<'a> {
 
 impl NewFigure<'_> {
     /// The rows of one claim's figures, in the order given.
-    pub fn for_claim(claim_id: Uuid, figures: &[Figure]) -> impl Iterator<Item = NewFigure<'_>> {
+    pub fn for_claim(claim_id: ClaimId, figures: &[Figure]) -> impl Iterator<Item = NewFigure<'_>> {
         figures.iter().enumerate().map(move |(i, f)| NewFigure {
-            id: Uuid::new_v4(),
+            id: FigureId::new_v4(),
             claim_id,
             label: &f.label,
             value_min: f.min,
@@ -305,7 +308,7 @@ impl NewFigure<'_> {
 
 async fn replace_figures(
     conn: &mut AsyncPgConnection,
-    claim_id: Uuid,
+    claim_id: ClaimId,
     figures: &[Figure],
 ) -> QueryResult<()> {
     diesel::delete(claim_figures::table.filter(claim_figures::claim_id.eq(claim_id)))
@@ -349,7 +352,7 @@ async fn resolve_source(
     conn: &mut AsyncPgConnection,
     source: &SourceRef,
     actor: Actor,
-) -> QueryResult<Uuid> {
+) -> QueryResult<SourceId> {
     match source {
         SourceRef::Existing(id) => Ok(*id),
         SourceRef::New(d) => match source::find_by_name(conn, &d.name).await? {
@@ -362,8 +365,8 @@ async fn resolve_source(
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = claims, treat_none_as_null = true)]
 struct ClaimValues<'a> {
-    story_id: Uuid,
-    source_id: Uuid,
+    story_id: StoryId,
+    source_id: SourceId,
     quote: &'a str,
     is_paraphrase: bool,
     summary: Option<&'a str>,
@@ -371,7 +374,7 @@ struct ClaimValues<'a> {
     claimed_where: Option<&'a str>,
 }
 
-fn values(d: &ClaimDraft, source_id: Uuid) -> ClaimValues<'_> {
+fn values(d: &ClaimDraft, source_id: SourceId) -> ClaimValues<'_> {
     ClaimValues {
         story_id: d.story_id,
         source_id,
@@ -390,7 +393,7 @@ pub async fn create(
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
         let source_id = resolve_source(conn, &draft.source, actor).await?;
-        let id = Uuid::new_v4();
+        let id = ClaimId::new_v4();
         let claim = diesel::insert_into(claims::table)
             .values((claims::id.eq(id), values(draft, source_id)))
             .returning(Claim::as_returning())
@@ -421,7 +424,7 @@ pub async fn create(
 
 async fn lock(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     expected_version: Option<i32>,
 ) -> Result<Claim, WriteError> {
     let current: Claim = claims::table
@@ -478,7 +481,7 @@ fn diff(
 /// Edits a claim; an edit that changes nothing writes nothing.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     draft: &ClaimDraft,
     expected_version: Option<i32>,
     actor: Actor,
@@ -538,7 +541,7 @@ pub async fn update(
 /// two editors racing on one claim cannot both move it.
 pub async fn change_status(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     input: &StatusChangeInput,
     expected_version: Option<i32>,
     actor: Actor,
@@ -589,7 +592,7 @@ pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
 /// Records where the newsroom published its fact-check of the claim.
 pub async fn set_review_url(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     url: Option<&str>,
     actor: Actor,
 ) -> Result<Claim, WriteError> {
@@ -618,7 +621,7 @@ pub async fn set_review_url(
 /// first for a verdict, every step with `reason` (used by seeds and imports).
 pub async fn walk_to(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     target: ClaimStatus,
     reason: &str,
     actor: Actor,

@@ -12,8 +12,10 @@ use super::{claim, story, Actor, WriteError};
 use crate::db::schema::{import_rows, imports};
 use crate::domain::drafts::{ClaimDraft, SourceDraft, SourceRef, StoryDraft};
 use crate::domain::import::{ImportRow, Item, Reader, RowError};
-use crate::domain::{Access, ClaimStatus, FieldErrors, Role, SourceType};
-use crate::domain::{AuditAction, AuditObjectType};
+use crate::domain::{
+    Access, AuditAction, AuditObjectType, ClaimStatus, FieldErrors, ImportId, Role, SourceType,
+    UserId,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Nullable, Text};
@@ -22,7 +24,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
-use uuid::Uuid;
 
 /// Rows parsed, matched and stored per round trip.
 pub const BATCH: usize = 1000;
@@ -38,8 +39,8 @@ pub const KEEP_CONTENT_MAX: usize = 1024 * 1024;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = imports)]
 pub struct Import {
-    pub id: Uuid,
-    pub user_id: Option<Uuid>,
+    pub id: ImportId,
+    pub user_id: Option<UserId>,
     pub filename: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -57,7 +58,7 @@ pub struct Import {
 impl Import {
     /// Its uploader, and editors (who review everyone's work), may see and
     /// act on an import; to anyone else it does not exist.
-    pub fn is_open_to(&self, user: Uuid, role: Role) -> bool {
+    pub fn is_open_to(&self, user: UserId, role: Role) -> bool {
         self.user_id == Some(user) || role.allows(Access::Edit)
     }
 
@@ -114,7 +115,7 @@ impl From<diesel::result::Error> for ImportError {
 /// One running import per user, held until the transaction ends (commit,
 /// rollback, or the connection dropped with a cancelled request). Taken
 /// atomically by PostgreSQL: two concurrent uploads cannot both get it.
-async fn lock_user(conn: &mut AsyncPgConnection, user: Uuid) -> Result<(), ImportError> {
+async fn lock_user(conn: &mut AsyncPgConnection, user: UserId) -> Result<(), ImportError> {
     #[derive(QueryableByName)]
     struct Got {
         #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -133,7 +134,7 @@ async fn lock_user(conn: &mut AsyncPgConnection, user: Uuid) -> Result<(), Impor
     }
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Import> {
+pub async fn find(conn: &mut AsyncPgConnection, id: ImportId) -> QueryResult<Import> {
     imports::table
         .find(id)
         .select(Import::as_select())
@@ -142,7 +143,10 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Import>
 }
 
 /// The file, when it was small enough to keep.
-pub async fn kept_content(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<String>> {
+pub async fn kept_content(
+    conn: &mut AsyncPgConnection,
+    id: ImportId,
+) -> QueryResult<Option<String>> {
     imports::table
         .find(id)
         .filter(imports::content_kept)
@@ -177,7 +181,7 @@ pub async fn upload(
         if let Some(user) = actor.id {
             lock_user(conn, user).await?;
         }
-        let id = Uuid::new_v4();
+        let id = ImportId::new_v4();
         let (kept, is_kept) = to_keep(content);
         diesel::insert_into(imports::table)
             .values((
@@ -199,7 +203,7 @@ pub async fn upload(
 /// corrected file), in one transaction.
 pub async fn revise(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     actor: Actor,
     content: &str,
     max_rows: Option<u64>,
@@ -267,7 +271,7 @@ impl Counts {
 /// preview of import `id`, replacing an earlier one. Call inside a transaction.
 async fn store_preview<R: BufRead>(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     input: R,
     role: Role,
     max_rows: Option<u64>,
@@ -350,7 +354,7 @@ async fn next_batch<R: Read>(
 /// Stores classified rows as the next part of import `id`'s preview.
 async fn store_batch(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     batch: Vec<Classified>,
     counts: &mut Counts,
 ) -> QueryResult<()> {
@@ -549,7 +553,7 @@ struct Details {
 #[derive(Insertable)]
 #[diesel(table_name = import_rows)]
 struct NewImportRow {
-    import_id: Uuid,
+    import_id: ImportId,
     kind: &'static str,
     n: i32,
     line: i64,
@@ -562,7 +566,7 @@ struct NewImportRow {
 }
 
 impl NewImportRow {
-    fn new(import_id: Uuid, n: i32, c: Classified) -> Self {
+    fn new(import_id: ImportId, n: i32, c: Classified) -> Self {
         let mut out = NewImportRow {
             import_id,
             kind: c.kind.as_str(),
@@ -611,7 +615,7 @@ pub struct PreviewRow {
 /// Page `page` (from 1) of one section of a stored preview.
 pub async fn page(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     kind: Kind,
     page: i64,
 ) -> QueryResult<Vec<PreviewRow>> {
@@ -676,7 +680,7 @@ impl StoredRow {
 /// preview is skipped. Returns (created, skipped).
 pub async fn confirm(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     actor: Actor,
     wanted: StillWanted<'_>,
 ) -> Result<(usize, usize), ImportError> {
@@ -691,7 +695,7 @@ pub async fn confirm(
 
 async fn confirm_locked(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     actor: Actor,
     wanted: StillWanted<'_>,
 ) -> Result<(usize, usize), ImportError> {
@@ -847,7 +851,7 @@ pub async fn import_stream<R: BufRead + Send>(
     report: &mut (impl Report + Send),
 ) -> Result<(Counts, usize, usize), ImportError> {
     conn.transaction::<_, ImportError, _>(async move |conn| {
-        let id = Uuid::new_v4();
+        let id = ImportId::new_v4();
         // The shell's file stays where it is: the stored content is empty.
         diesel::insert_into(imports::table)
             .values((

@@ -49,7 +49,7 @@ impl Trail {
         &mut self,
         app: &TestApp,
         what: &str,
-        actor: Option<Uuid>,
+        actor: Option<claimdesk::domain::UserId>,
         action: &str,
         object_type: &str,
         object_id: Option<Uuid>,
@@ -381,7 +381,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "user_create",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(after(&r)["email"], "newbie@example.org");
@@ -407,7 +407,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "role_change",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(before(&r)["role"], "reporter");
@@ -428,7 +428,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "user_disable",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(before(&r)["disabled_at"], Value::Null);
@@ -447,7 +447,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "user_enable",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(after(&r)["disabled_at"], Value::Null);
@@ -467,7 +467,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "password_reset",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
 
@@ -484,7 +484,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             None,
             "login_failed",
             "user",
-            Some(u.id),
+            Some(u.id.into()),
         )
         .await;
     assert_eq!(after(&r)["email"], u.email.as_str());
@@ -502,7 +502,14 @@ async fn every_account_write_leaves_exactly_one_row() {
     // Login.
     let (browser, csrf) = app.login(&u.email, TEST_PASSWORD).await;
     trail
-        .one(&app, "login", Some(u.id), "login", "user", Some(u.id))
+        .one(
+            &app,
+            "login",
+            Some(u.id),
+            "login",
+            "user",
+            Some(u.id.into()),
+        )
         .await;
 
     // Token create and revoke: the secret never lands in the trail.
@@ -568,7 +575,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(u.id),
             "password_change",
             "user",
-            Some(u.id),
+            Some(u.id.into()),
         )
         .await;
 
@@ -590,7 +597,14 @@ async fn every_account_write_leaves_exactly_one_row() {
         .unwrap();
     assert_eq!(res.status(), 303);
     trail
-        .one(&app, "logout", Some(u.id), "logout", "user", Some(u.id))
+        .one(
+            &app,
+            "logout",
+            Some(u.id),
+            "logout",
+            "user",
+            Some(u.id.into()),
+        )
         .await;
 
     // Reads leave nothing.

@@ -216,7 +216,7 @@ async fn bookkeeping_and_no_op_writes_do_not_bump() {
         "UPDATE sessions SET last_seen_at = now() WHERE user_id = $1",
         "UPDATE api_tokens SET last_used_at = now() WHERE user_id = $1",
     ] {
-        sql(&mut conn, q, user.id).await.unwrap();
+        sql(&mut conn, q, user.id.into()).await.unwrap();
     }
     assert_eq!(user_version(&mut conn).await, before);
 }

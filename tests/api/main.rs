@@ -17,6 +17,7 @@ mod csrf;
 mod exports;
 mod forms;
 mod health;
+mod ids;
 mod imports;
 mod invariants;
 mod invariants_db;

@@ -1,11 +1,11 @@
 //! `/api/claims`: list (board filters, keyset cursor), get, create, replace,
 //! and status changes.
 
-use super::{parse_id, Precondition};
+use super::Precondition;
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, FiguresInput, SourceInput, StatusChangeInput};
 use crate::domain::Access;
-use crate::domain::Figure;
+use crate::domain::{ClaimId, Figure};
 use crate::error::{ApiError, ApiResult};
 use crate::models::claim::{self, ClaimRow};
 use crate::models::Actor;
@@ -43,7 +43,7 @@ async fn list(pool: web::Data<DbPool>, q: Query<ClaimQuery>) -> ApiResult<HttpRe
 
 async fn detail_response(
     pool: &DbPool,
-    id: uuid::Uuid,
+    id: ClaimId,
     status: actix_web::http::StatusCode,
 ) -> ApiResult<HttpResponse> {
     let mut c = conn(pool).await?;
@@ -56,8 +56,8 @@ async fn detail_response(
     Ok(res.json(d))
 }
 
-async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    detail_response(&pool, parse_id(&id)?, actix_web::http::StatusCode::OK).await
+async fn get(pool: web::Data<DbPool>, id: web::Path<ClaimId>) -> ApiResult<HttpResponse> {
+    detail_response(&pool, id.into_inner(), actix_web::http::StatusCode::OK).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,11 +128,11 @@ async fn create(
 async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<ClaimJson>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     {
@@ -158,11 +158,11 @@ pub struct StatusJson {
 async fn change_status(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<StatusJson>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let pre = Precondition::from(&req, body.version)?;
     let input = StatusChangeInput {
         status: body.status.clone(),

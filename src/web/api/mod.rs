@@ -7,7 +7,6 @@ pub mod stories;
 
 use crate::error::{ApiError, AppError};
 use crate::web::routes::Routes;
-use uuid::Uuid;
 
 pub fn routes(r: &mut Routes) {
     claims::routes(r);
@@ -132,10 +131,6 @@ fn if_match_versions(req: &actix_web::HttpRequest) -> Result<Option<Vec<i32>>, A
         ))));
     }
     Ok(Some(versions))
-}
-
-pub(crate) fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Ok(crate::web::parse_id(raw)?)
 }
 
 /// A list with its status counts, as returned for a story or a source.

@@ -1,9 +1,10 @@
 //! `/api/stories`: list, get (with status counts), create, replace.
 
-use super::{parse_id, status_counts, Precondition, StatusCount};
+use super::{status_counts, Precondition, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{StoryDraft, StoryInput};
 use crate::domain::Access;
+use crate::domain::StoryId;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::story::{self, Story};
 use crate::models::Actor;
@@ -44,8 +45,8 @@ struct StoryDetail {
     status_counts: Vec<StatusCount>,
 }
 
-async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+async fn get(pool: web::Data<DbPool>, id: web::Path<StoryId>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let story = story::find(&mut c, id).await?;
     let counts = status_counts(&story::status_counts(&mut c, id).await?);
@@ -110,11 +111,11 @@ async fn create(
 async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<StoryId>,
     body: web::Json<StoryJson>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let pre = Precondition::from(&req, body.version)?;
     let draft = body.draft()?;
     let mut c = conn(&pool).await?;

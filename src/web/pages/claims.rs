@@ -3,7 +3,7 @@
 use crate::db::DbPool;
 use crate::domain::drafts::ClaimDraft;
 use crate::domain::Access;
-use crate::domain::{ClaimStatus, FieldErrors, HistoryAction};
+use crate::domain::{ClaimId, ClaimStatus, FieldErrors, HistoryAction, StoryId};
 use crate::error::AppResult;
 use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
@@ -15,11 +15,10 @@ use crate::web::access::CurrentUser;
 use crate::web::forms::{self, ClaimForm, ClaimQuery, Form, Query, StatusForm};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, parse_id, render, see_other};
+use crate::web::{conn, ok, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn routes(r: &mut Routes) {
     r.get("/", Access::Read, board)
@@ -42,7 +41,7 @@ pub struct BoardPage {
     pub types: Vec<Choice>,
     pub sources: Vec<Source>,
     /// (id, title): the board must not count claims per story on every load.
-    pub stories: Vec<(Uuid, String)>,
+    pub stories: Vec<(StoryId, String)>,
     pub next_url: Option<String>,
 }
 
@@ -120,12 +119,12 @@ struct ShowQuery {
 
 async fn show(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     q: Query<ShowQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
     page.saved = q.saved.is_some();
@@ -134,12 +133,12 @@ async fn show(
 
 async fn change_status(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<StatusForm>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
@@ -185,7 +184,7 @@ pub struct ClaimEditPage {
 
 async fn edit_page(
     pool: &DbPool,
-    id: Uuid,
+    id: ClaimId,
     form: Option<ClaimForm>,
     me: CurrentUser,
 ) -> AppResult<ClaimEditPage> {
@@ -206,19 +205,19 @@ async fn edit_page(
 
 async fn edit_form(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    ok(&edit_page(&pool, parse_id(&id)?, None, me).await?)
+    ok(&edit_page(&pool, id.into_inner(), None, me).await?)
 }
 
 async fn update(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<ClaimForm>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     // `Err(None)`: the form named no version, so nothing is attempted.
@@ -254,12 +253,12 @@ struct ReviewUrlForm {
 
 async fn set_review_url(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<ReviewUrlForm>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     match crate::domain::validation::optional_url(Some(&form.review_url)) {
         Ok(url) => {
