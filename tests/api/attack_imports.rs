@@ -393,9 +393,9 @@ async fn the_preview_is_computed_once_at_upload_and_read_back_after() {
 
     // Someone records one of the rows meanwhile: opening the page does not
     // match the file again (it shows what was stored), and stores nothing.
-    let story = app.story("Attack story").await;
-    let source = app.source("Source 0", "government").await;
-    app.claim(&story, &source, "Once claim number 0").await;
+    let story = app.story_id("Attack story").await;
+    let source = app.source_id("Source 0", "government").await;
+    app.claim_json(&story, &source, "Once claim number 0").await;
     for _ in 0..2 {
         let html = preview(&app.client, &app, &id).await;
         assert_eq!(counts(&html), (3, 0, 0));

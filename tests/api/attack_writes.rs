@@ -50,7 +50,7 @@ async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
         "https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E"
     );
     let source = app
-        .source("Source <img src=x onerror=alert(2)>", "witness")
+        .source_id("Source <img src=x onerror=alert(2)>", "witness")
         .await;
     let id = new_claim(
         &app,
@@ -160,7 +160,7 @@ async fn the_bulk_claimreview_export_is_safe_inside_a_script_block() {
     let app = TestApp::spawn().await;
     let story = new_story(&app, "ClaimReview story", Some(PAYLOAD)).await;
     let source = app
-        .source("</script><script>alert(1)</script> & co", "government")
+        .source_id("</script><script>alert(1)</script> & co", "government")
         .await;
     let id = new_claim(
         &app,
@@ -210,9 +210,11 @@ async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String)
 #[tokio::test]
 async fn html_forms_without_a_version_are_refused_with_428_and_keep_the_input() {
     let app = TestApp::spawn().await;
-    let story = app.story("Versioned story").await;
-    let source = app.source("Versioned source", "government").await;
-    let claim = app.claim(&story, &source, "The original wording").await;
+    let story = app.story_id("Versioned story").await;
+    let source = app.source_id("Versioned source", "government").await;
+    let claim = app
+        .claim_json(&story, &source, "The original wording")
+        .await;
     let id = claim["id"].as_str().unwrap().to_owned();
 
     for version in [None, Some(""), Some("abc"), Some("1.0")] {
@@ -337,9 +339,9 @@ async fn html_forms_without_a_version_are_refused_with_428_and_keep_the_input() 
 #[tokio::test]
 async fn nul_bytes_are_refused_with_422_or_400_never_500() {
     let app = TestApp::spawn().await;
-    let story = app.story("NUL story").await;
-    let source = app.source("NUL source", "government").await;
-    let claim = app.claim(&story, &source, "A clean claim").await;
+    let story = app.story_id("NUL story").await;
+    let source = app.source_id("NUL source", "government").await;
+    let claim = app.claim_json(&story, &source, "A clean claim").await;
     let id = claim["id"].as_str().unwrap().to_owned();
     let nul = "before\u{0}after";
 
@@ -476,8 +478,8 @@ async fn nul_bytes_are_refused_with_422_or_400_never_500() {
 #[tokio::test]
 async fn invalid_utf8_in_a_form_is_refused_not_stored_as_replacement_characters() {
     let app = TestApp::spawn().await;
-    let story = app.story("UTF-8 story").await;
-    let source = app.source("UTF-8 source", "government").await;
+    let story = app.story_id("UTF-8 story").await;
+    let source = app.source_id("UTF-8 source", "government").await;
     let form = "application/x-www-form-urlencoded";
 
     let body = format!("source_id={source}&quote=Bad%FF%FEbytes");
@@ -528,8 +530,8 @@ async fn invalid_utf8_in_a_form_is_refused_not_stored_as_replacement_characters(
 #[tokio::test]
 async fn reports_say_how_many_claims_they_leave_out() {
     let app = TestApp::spawn().await;
-    let story = app.story("Huge story").await;
-    let source = app.source("Prolific source", "government").await;
+    let story = app.story_id("Huge story").await;
+    let source = app.source_id("Prolific source", "government").await;
     sql(
         &app,
         &format!(
@@ -581,8 +583,8 @@ async fn reports_say_how_many_claims_they_leave_out() {
     );
 
     // A report that holds everything says nothing of the kind.
-    let small = app.story("Small story").await;
-    app.claim(&small, &source, "Only claim").await;
+    let small = app.story_id("Small story").await;
+    app.claim_json(&small, &source, "Only claim").await;
     let html = app.html(&format!("/stories/{small}/report")).await;
     assert!(!html.contains("Showing"));
 }
@@ -601,9 +603,9 @@ fn links_in(html: &str, section_start: &str) -> Vec<String> {
 #[tokio::test]
 async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
     let app = TestApp::spawn().await;
-    let story = app.story("Order story").await;
-    let source = app.source("Order source", "government").await;
-    let id = app.claim(&story, &source, "Ordered claim").await["id"]
+    let story = app.story_id("Order story").await;
+    let source = app.source_id("Order source", "government").await;
+    let id = app.claim_json(&story, &source, "Ordered claim").await["id"]
         .as_str()
         .unwrap()
         .to_owned();

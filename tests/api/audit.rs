@@ -203,7 +203,7 @@ async fn every_content_write_leaves_exactly_one_row() {
 
     // Claim: create, edit, a no-op edit, status change with evidence.
     let claim = app
-        .claim(&story_id.to_string(), &source_id.to_string(), "Audit quote")
+        .claim_json(&story_id.to_string(), &source_id.to_string(), "Audit quote")
         .await;
     let claim_id = uuid(&claim["id"]);
     let r = trail
@@ -625,9 +625,9 @@ async fn the_database_refuses_to_rewrite_the_trail() {
 async fn the_claim_page_names_who_changed_what() {
     let app = TestApp::spawn().await;
     let reporter = app.new_user(Role::Reporter, "Rosa Reporter").await;
-    let story = app.story("History story").await;
-    let source = app.source("History source", "government").await;
-    let claim = app.claim(&story, &source, "History quote").await;
+    let story = app.story_id("History story").await;
+    let source = app.source_id("History source", "government").await;
+    let claim = app.claim_json(&story, &source, "History quote").await;
     let id = claim["id"].as_str().unwrap();
     let res = bearer_client(&reporter.token)
         .post(app.url(&format!("/api/claims/{id}/status")))
@@ -692,9 +692,9 @@ async fn the_admin_audit_page_lists_and_filters() {
     let admin = app.new_user(Role::Admin, "Audit Page Admin").await;
     let admin_api = bearer_client(&admin.token);
     let reporter = app.new_user(Role::Reporter, "Filter Reporter").await;
-    let story = app.story("Filter story").await;
-    let source = app.source("Filter source", "government").await;
-    let claim = app.claim(&story, &source, "Filter quote").await;
+    let story = app.story_id("Filter story").await;
+    let source = app.source_id("Filter source", "government").await;
+    let claim = app.claim_json(&story, &source, "Filter quote").await;
     let claim_id = claim["id"].as_str().unwrap();
     let res = bearer_client(&reporter.token)
         .post(app.url(&format!("/api/claims/{claim_id}/status")))

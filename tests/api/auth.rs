@@ -307,9 +307,9 @@ async fn role_changes_take_effect_on_the_next_request() {
     let cookie = session(&app, &u).await;
     let csrf = csrf_for(&app, &cookie).await;
 
-    let story = app.story("Role change story").await;
-    let source = app.source("Role change source", "government").await;
-    let claim = app.claim(&story, &source, "Role change claim").await;
+    let story = app.story_id("Role change story").await;
+    let source = app.source_id("Role change source", "government").await;
+    let claim = app.claim_json(&story, &source, "Role change claim").await;
     let id = claim["id"].as_str().unwrap();
 
     let set_role = |role: &'static str| {

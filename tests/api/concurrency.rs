@@ -14,9 +14,11 @@ struct Fixture {
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
-    let story = app.story("Concurrency story").await;
-    let source = app.source("Concurrency source", "government").await;
-    let claim = app.claim(&story, &source, "The original wording.").await["id"]
+    let story = app.story_id("Concurrency story").await;
+    let source = app.source_id("Concurrency source", "government").await;
+    let claim = app
+        .claim_json(&story, &source, "The original wording.")
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();

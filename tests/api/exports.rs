@@ -237,9 +237,9 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
     let story_url = "https://example.org/news/ring-of-steel";
     let story = new_story(app, "Exports: \"ring of steel\", Damascus", Some(story_url)).await;
     let sources = [
-        app.source("Rania, a witness", "witness").await,
-        app.source("@SyriaMonitor", "monitor").await,
-        app.source("Syrian army", "military").await,
+        app.source_id("Rania, a witness", "witness").await,
+        app.source_id("@SyriaMonitor", "monitor").await,
+        app.source_id("Syrian army", "military").await,
     ];
     let mut claims = Vec::new();
     for (i, quote) in TRICKY.iter().enumerate() {
@@ -407,10 +407,10 @@ async fn csv_export_parses_back_to_the_claims_with_formulas_neutralised() {
 #[tokio::test]
 async fn exports_respect_story_source_status_and_type_filters() {
     let app = TestApp::spawn().await;
-    let a = app.story("Filter story A").await;
-    let b = app.story("Filter story B").await;
-    let gov = app.source("Filter government", "government").await;
-    let wit = app.source("Filter witness", "witness").await;
+    let a = app.story_id("Filter story A").await;
+    let b = app.story_id("Filter story B").await;
+    let gov = app.source_id("Filter government", "government").await;
+    let wit = app.source_id("Filter witness", "witness").await;
     let claim = |story: &str, source: &str, quote: &str| json!({ "story_id": story, "source_id": source, "quote": quote });
     let a1 = new_claim(&app, claim(&a, &gov, "a1")).await;
     let a2 = new_claim(&app, claim(&a, &wit, "a2")).await;
@@ -574,7 +574,7 @@ async fn json_and_ndjson_nest_source_story_evidence_and_full_history() {
     assert_eq!(&lines, claims);
 
     // Empty selections are still valid documents.
-    let other = app.story("Nothing here").await;
+    let other = app.story_id("Nothing here").await;
     let (_, body) = download(&app.client, &app, &format!("format=json&story={other}")).await;
     let doc: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(doc, json!({ "schema": "claimdesk.export/1", "claims": [] }));
@@ -624,7 +624,7 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     let bare_story = new_story(&app, "Story without a URL", None).await;
 
     // Open claims, which must never appear.
-    let open_source = app.source("Open source", "other").await;
+    let open_source = app.source_id("Open source", "other").await;
     let unverified = new_claim(
         &app,
         json!({ "story_id": story, "source_id": open_source, "quote": "Still unverified" }),
@@ -641,7 +641,7 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     let mut verdicts = Vec::new();
     for (i, (status, value, label, source_type, author_type)) in VERDICTS.iter().enumerate() {
         let source_name = format!("Source {i} ({source_type})");
-        let source = app.source(&source_name, source_type).await;
+        let source = app.source_id(&source_name, source_type).await;
         let quote = match *status {
             "unverifiable" => LONG_QUOTE.to_owned(),
             _ => format!("The {status} claim, number {i}"),
@@ -683,7 +683,7 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
         .await;
     assert_eq!(res.status(), 422, "only http(s) URLs");
     // A verdict on a story without a URL has no appearance.
-    let bare_source = app.source("Bare source", "media").await;
+    let bare_source = app.source_id("Bare source", "media").await;
     let bare = new_claim(
         &app,
         json!({ "story_id": bare_story, "source_id": bare_source, "quote": "Bare verdict" }),
@@ -806,7 +806,7 @@ fn the_rating_scale_is_the_documented_mapping() {
 async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     let app = TestApp::spawn().await;
     let story = new_story(&app, "Markup story", Some("https://example.org/markup")).await;
-    let source = app.source("Markup witness", "witness").await;
+    let source = app.source_id("Markup witness", "witness").await;
     let quote = "Breaking </script><script>alert(1)</script> & more";
     let id = new_claim(
         &app,
@@ -885,8 +885,8 @@ async fn a_large_csv_export_streams_every_row() {
     use diesel_async::RunQueryDsl;
     const N: i64 = 20_000;
     let app = TestApp::spawn().await;
-    let story = app.story("Bulk story").await;
-    let source = app.source("Bulk source", "government").await;
+    let story = app.story_id("Bulk story").await;
+    let source = app.source_id("Bulk source", "government").await;
     let mut conn = app.db.conn().await;
     diesel::sql_query(format!(
         "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \

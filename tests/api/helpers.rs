@@ -373,9 +373,7 @@ async fn password_hash() -> String {
 
 /// The CSRF token embedded in a page's forms.
 pub fn csrf_in(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a csrf_token field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
+    crate::kit::Page::parse(html).csrf()
 }
 
 impl TestApp {
@@ -489,7 +487,11 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+    pub async fn post_json<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .json(body)
@@ -498,7 +500,11 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+    pub async fn put_json<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> reqwest::Response {
         self.client
             .put(self.url(path))
             .json(body)
@@ -514,43 +520,27 @@ impl TestApp {
     }
 
     /// Creates a story through the API and returns its id.
-    pub async fn story(&self, title: &str) -> String {
-        let res = self
-            .post_json(
-                "/api/stories",
-                &serde_json::json!({ "title": title, "outlet": "AFP" }),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
-        res.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+    pub async fn story_id(&self, title: &str) -> String {
+        self.story().title(title).create().await.id.to_string()
     }
 
     /// Creates a source through the API and returns its id.
-    pub async fn source(&self, name: &str, source_type: &str) -> String {
-        let res = self
-            .post_json(
-                "/api/sources",
-                &serde_json::json!({ "name": name, "source_type": source_type }),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
-        res.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+    pub async fn source_id(&self, name: &str, source_type: &str) -> String {
+        let kind = serde_json::from_value(serde_json::json!(source_type)).unwrap();
+        self.source()
+            .name(name)
+            .kind(kind)
+            .create()
+            .await
+            .id
+            .to_string()
     }
 
     /// Creates a claim through the API and returns its JSON.
-    pub async fn claim(&self, story: &str, source: &str, quote: &str) -> serde_json::Value {
-        let res = self
-            .post_json(
-                "/api/claims",
-                &serde_json::json!({ "story_id": story, "source_id": source, "quote": quote }),
-            )
-            .await;
+    pub async fn claim_json(&self, story: &str, source: &str, quote: &str) -> serde_json::Value {
+        let story: uuid::Uuid = story.parse().unwrap();
+        let source: uuid::Uuid = source.parse().unwrap();
+        let res = self.claim(story).source(source).quote(quote).send().await;
         assert_eq!(res.status(), 201);
         res.json().await.unwrap()
     }
@@ -739,6 +729,11 @@ pub fn assert_utc_timestamp(v: &serde_json::Value, what: &str) {
     let s = v
         .as_str()
         .unwrap_or_else(|| panic!("{what} is not a string: {v}"));
+    assert_utc(s, what);
+}
+
+/// The same for a timestamp already read as text.
+pub fn assert_utc(s: &str, what: &str) {
     assert!(s.ends_with('Z'), "{what} does not end in Z: {s}");
     chrono::DateTime::parse_from_rfc3339(s)
         .unwrap_or_else(|e| panic!("{what} is not RFC 3339 ({e}): {s}"));

@@ -149,9 +149,9 @@ Unknown status,government,Existing source,Import story,AFP,maybe,why not
 #[tokio::test]
 async fn preview_counts_new_duplicate_and_invalid_rows_by_line_then_confirms_once() {
     let app = TestApp::spawn().await;
-    let story = app.story("Import story").await;
-    let source = app.source("Existing source", "government").await;
-    app.claim(&story, &source, "Already here").await;
+    let story = app.story_id("Import story").await;
+    let source = app.source_id("Existing source", "government").await;
+    app.claim_json(&story, &source, "Already here").await;
     let before = totals(&app).await;
 
     let id = upload(&app.client, &app, PREVIEW_CSV.as_bytes()).await;
@@ -407,9 +407,9 @@ async fn round_trip_claims(app: &TestApp) {
     )
     .await;
     let sources = [
-        app.source("=Formula source", "witness").await,
-        app.source("مرصد دمشق", "monitor").await,
-        app.source("Round trip army", "military").await,
+        app.source_id("=Formula source", "witness").await,
+        app.source_id("مرصد دمشق", "monitor").await,
+        app.source_id("Round trip army", "military").await,
     ];
     let statuses = ["false", "in_review", "verified", "unverified", "disputed"];
     for (i, quote) in TRICKY.iter().enumerate() {

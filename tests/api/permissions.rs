@@ -265,9 +265,9 @@ async fn send(
 #[tokio::test]
 async fn every_route_for_every_role_and_anonymous() {
     let app = TestApp::spawn().await;
-    let story = app.story("Matrix story").await;
-    let source = app.source("Matrix source", "government").await;
-    let claim = app.claim(&story, &source, "Matrix quote").await;
+    let story = app.story_id("Matrix story").await;
+    let source = app.source_id("Matrix source", "government").await;
+    let claim = app.claim_json(&story, &source, "Matrix quote").await;
     let target = app.new_user(Role::Viewer, "Matrix Target").await;
     let login = app.new_user(Role::Viewer, "Matrix Login").await;
     let mut conn = app.db.conn().await;
@@ -368,9 +368,9 @@ async fn current_status(app: &TestApp, id: &str) -> (String, i64) {
 #[tokio::test]
 async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
     let app = TestApp::spawn().await;
-    let story = app.story("Workflow").await;
-    let source = app.source("Workflow source", "government").await;
-    let id = app.claim(&story, &source, "A claim to check").await["id"]
+    let story = app.story_id("Workflow").await;
+    let source = app.source_id("Workflow source", "government").await;
+    let id = app.claim_json(&story, &source, "A claim to check").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -440,9 +440,9 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
 #[tokio::test]
 async fn the_reporters_status_form_offers_no_verdicts_and_posting_one_is_refused() {
     let app = TestApp::spawn().await;
-    let story = app.story("Workflow form").await;
-    let source = app.source("Form source", "government").await;
-    let id = app.claim(&story, &source, "Another claim").await["id"]
+    let story = app.story_id("Workflow form").await;
+    let source = app.source_id("Form source", "government").await;
+    let id = app.claim_json(&story, &source, "Another claim").await["id"]
         .as_str()
         .unwrap()
         .to_owned();

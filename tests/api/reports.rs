@@ -55,8 +55,8 @@ fn markdown_count(md: &str, status: ClaimStatus) -> i64 {
 async fn story_report_has_counts_claims_by_source_and_a_timeline_also_as_markdown() {
     let app = TestApp::spawn().await;
     let story = new_story(&app, "Report story", Some("https://example.org/report")).await;
-    let gov = app.source("Report ministry", "government").await;
-    let wit = app.source("Report witness", "witness").await;
+    let gov = app.source_id("Report ministry", "government").await;
+    let wit = app.source_id("Report witness", "witness").await;
     let claim = |source: &str, quote: &str| json!({ "story_id": story, "source_id": source, "quote": quote });
     let c1 = new_claim(&app, claim(&gov, "The road to Homs is open")).await;
     let c2 = new_claim(&app, claim(&gov, "Our lines are holding")).await;
@@ -204,10 +204,10 @@ fn track_row(html: &str, status: ClaimStatus) -> (String, String) {
 #[tokio::test]
 async fn source_report_shows_counts_and_shares_per_verdict() {
     let app = TestApp::spawn().await;
-    let s1 = app.story("Track story one").await;
-    let s2 = app.story("Track story two").await;
-    let source = app.source("Track ministry", "government").await;
-    let other = app.source("Someone else", "witness").await;
+    let s1 = app.story_id("Track story one").await;
+    let s2 = app.story_id("Track story two").await;
+    let source = app.source_id("Track ministry", "government").await;
+    let other = app.source_id("Someone else", "witness").await;
     let mut ids = Vec::new();
     for (story, quote) in [
         (&s1, "First false claim"),
@@ -288,9 +288,9 @@ async fn source_report_shows_counts_and_shares_per_verdict() {
 #[tokio::test]
 async fn a_viewer_reads_reports_and_downloads_exports_but_cannot_import() {
     let app = TestApp::spawn().await;
-    let story = app.story("Viewer story").await;
-    let source = app.source("Viewer source", "government").await;
-    let id = app.claim(&story, &source, "Seen by a viewer").await["id"]
+    let story = app.story_id("Viewer story").await;
+    let source = app.source_id("Viewer source", "government").await;
+    let id = app.claim_json(&story, &source, "Seen by a viewer").await["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -18,10 +18,10 @@ fn assert_escaped(page: &str, what: &str) {
 #[tokio::test]
 async fn a_quote_with_a_script_tag_is_shown_as_text_everywhere() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
+    let story = app.story_id("S").await;
+    let source = app.source_id("Syrian army", "military").await;
     let quote = format!("He wrote {XSS} on the wall");
-    let claim = app.claim(&story, &source, &quote).await;
+    let claim = app.claim_json(&story, &source, &quote).await;
     let id = claim["id"].as_str().unwrap();
 
     let board = app.html("/").await;
@@ -58,8 +58,8 @@ async fn names_titles_reasons_and_links_are_escaped() {
         .as_str()
         .unwrap()
         .to_owned();
-    let source = app.source(&format!("Source {XSS}"), "other").await;
-    let claim = app.claim(&story, &source, "plain quote").await;
+    let source = app.source_id(&format!("Source {XSS}"), "other").await;
+    let claim = app.claim_json(&story, &source, "plain quote").await;
     let id = claim["id"].as_str().unwrap();
     let res = app
         .post_json(
@@ -100,7 +100,7 @@ async fn names_titles_reasons_and_links_are_escaped() {
 #[tokio::test]
 async fn a_script_typed_into_the_claim_form_is_escaped_when_the_form_comes_back() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story_id("S").await;
 
     let res = app
         .post_form(
@@ -143,10 +143,10 @@ async fn a_script_in_a_filter_value_is_not_reflected_raw() {
 #[tokio::test]
 async fn arabic_and_emoji_round_trip_exactly_through_the_api_and_show_in_pages() {
     let app = TestApp::spawn().await;
-    let story = app.story("دمشق في ٨ كانون الأول").await;
-    let source = app.source("مصدر عسكري", "military").await;
+    let story = app.story_id("دمشق في ٨ كانون الأول").await;
+    let source = app.source_id("مصدر عسكري", "military").await;
 
-    let created = app.claim(&story, &source, ARABIC).await;
+    let created = app.claim_json(&story, &source, ARABIC).await;
     let id = created["id"].as_str().unwrap();
     let got = app.get_json(&format!("/api/claims/{id}")).await;
     let listed = app.get_json("/api/claims").await;
@@ -177,7 +177,7 @@ async fn arabic_and_emoji_round_trip_exactly_through_the_api_and_show_in_pages()
 #[tokio::test]
 async fn arabic_and_emoji_round_trip_through_the_html_form() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story_id("S").await;
 
     let res = app
         .post_form(
@@ -203,8 +203,8 @@ async fn arabic_and_emoji_round_trip_through_the_html_form() {
 #[tokio::test]
 async fn a_form_body_over_256_kib_is_413() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
+    let story = app.story_id("S").await;
+    let source = app.source_id("Syrian army", "military").await;
     let huge = "a".repeat(300 * 1024);
 
     let res = app
@@ -221,8 +221,8 @@ async fn a_form_body_over_256_kib_is_413() {
 #[tokio::test]
 async fn a_body_just_under_the_limit_is_read() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
+    let story = app.story_id("S").await;
+    let source = app.source_id("Syrian army", "military").await;
     // 10,000 four-byte characters: 40 KB of quote, well within the limit.
     let quote = "🇸".repeat(10_000);
 
@@ -296,7 +296,7 @@ async fn the_stylesheet_is_served_by_the_app_as_css() {
 #[tokio::test]
 async fn pages_load_nothing_from_other_origins() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story_id("S").await;
 
     for path in [
         "/".to_owned(),

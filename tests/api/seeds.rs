@@ -219,7 +219,7 @@ async fn migrate_and_seed_on_an_empty_database_seeds_it_once() {
 #[tokio::test]
 async fn migrate_and_seed_leaves_a_database_with_data_alone() {
     let app = TestApp::spawn().await;
-    app.story("A story someone entered").await;
+    app.story_id("A story someone entered").await;
 
     claimdesk::startup::migrate_and_seed(&app.db.url, false)
         .await

@@ -51,7 +51,7 @@ async fn every_source_type_is_accepted_and_an_unknown_one_is_422() {
     ];
 
     for t in types {
-        app.source(&format!("source {t}"), t).await;
+        app.source_id(&format!("source {t}"), t).await;
     }
     let res = app
         .post_json(
@@ -70,7 +70,7 @@ async fn every_source_type_is_accepted_and_an_unknown_one_is_422() {
 #[tokio::test]
 async fn duplicate_source_name_in_any_case_is_422_on_name() {
     let app = TestApp::spawn().await;
-    app.source("Syrian Army", "military").await;
+    app.source_id("Syrian Army", "military").await;
 
     let res = app
         .post_json(
@@ -120,8 +120,8 @@ async fn source_name_over_200_characters_is_422_on_name() {
 #[tokio::test]
 async fn put_source_replaces_it_and_refuses_a_taken_name() {
     let app = TestApp::spawn().await;
-    let id = app.source("Syrian army", "military").await;
-    app.source("Syrian presidency", "government").await;
+    let id = app.source_id("Syrian army", "military").await;
+    app.source_id("Syrian presidency", "government").await;
 
     let renamed = app
         .put_json(
@@ -187,7 +187,7 @@ async fn new_source_form_creates_the_source_and_redirects_to_it() {
 #[tokio::test]
 async fn duplicate_name_on_the_form_is_422_with_input_kept() {
     let app = TestApp::spawn().await;
-    app.source("United Nations", "international").await;
+    app.source_id("United Nations", "international").await;
 
     let res = app
         .post_form(
@@ -229,7 +229,7 @@ async fn invalid_source_form_reports_each_field() {
 #[tokio::test]
 async fn source_edit_form_saves_and_redirects() {
     let app = TestApp::spawn().await;
-    let id = app.source("Syrian army", "military").await;
+    let id = app.source_id("Syrian army", "military").await;
 
     let form = app.html(&format!("/sources/{id}/edit")).await;
     let res = app
@@ -255,13 +255,15 @@ async fn source_edit_form_saves_and_redirects() {
 #[tokio::test]
 async fn source_page_lists_its_claims_and_counts_by_status() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let monitor = app.source("Observatory", "monitor").await;
-    let other = app.source("Syrian army", "military").await;
-    let a = app.claim(&story, &monitor, "826 people killed").await;
-    app.claim(&story, &monitor, "111 civilians killed").await;
-    app.claim(&story, &monitor, "rebels 20 km away").await;
-    app.claim(&story, &other, "claim by the army only").await;
+    let story = app.story_id("S").await;
+    let monitor = app.source_id("Observatory", "monitor").await;
+    let other = app.source_id("Syrian army", "military").await;
+    let a = app.claim_json(&story, &monitor, "826 people killed").await;
+    app.claim_json(&story, &monitor, "111 civilians killed")
+        .await;
+    app.claim_json(&story, &monitor, "rebels 20 km away").await;
+    app.claim_json(&story, &other, "claim by the army only")
+        .await;
     let a = a["id"].as_str().unwrap();
     assert_eq!(app.set_status(a, "in_review", "r").await.status(), 200);
     assert_eq!(
@@ -300,14 +302,14 @@ async fn source_page_lists_its_claims_and_counts_by_status() {
 #[tokio::test]
 async fn sources_list_shows_claim_counts() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let monitor = app.source("Observatory", "monitor").await;
-    let army = app.source("Syrian army", "military").await;
-    app.source("Jordanian government", "foreign_government")
+    let story = app.story_id("S").await;
+    let monitor = app.source_id("Observatory", "monitor").await;
+    let army = app.source_id("Syrian army", "military").await;
+    app.source_id("Jordanian government", "foreign_government")
         .await;
-    app.claim(&story, &monitor, "a").await;
-    app.claim(&story, &monitor, "b").await;
-    app.claim(&story, &army, "c").await;
+    app.claim_json(&story, &monitor, "a").await;
+    app.claim_json(&story, &monitor, "b").await;
+    app.claim_json(&story, &army, "c").await;
 
     let page = app.html("/sources").await;
     let api = app.get_json("/api/sources").await;

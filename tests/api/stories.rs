@@ -43,11 +43,11 @@ async fn create_story_via_api_returns_201_with_location_and_fields() {
 #[tokio::test]
 async fn story_api_counts_claims_by_status() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
-    let a = app.claim(&story, &source, "a").await;
-    app.claim(&story, &source, "b").await;
-    app.claim(&story, &source, "c").await;
+    let story = app.story_id("S").await;
+    let source = app.source_id("Syrian army", "military").await;
+    let a = app.claim_json(&story, &source, "a").await;
+    app.claim_json(&story, &source, "b").await;
+    app.claim_json(&story, &source, "c").await;
     let a = a["id"].as_str().unwrap();
     assert_eq!(app.set_status(a, "in_review", "r").await.status(), 200);
 
@@ -120,7 +120,7 @@ async fn story_without_title_or_outlet_is_422_per_field() {
 #[tokio::test]
 async fn put_story_replaces_it() {
     let app = TestApp::spawn().await;
-    let id = app.story("Old title").await;
+    let id = app.story_id("Old title").await;
 
     let res = app
         .put_json(
@@ -223,7 +223,7 @@ async fn invalid_story_form_is_422_with_input_kept_and_messages_next_to_fields()
 #[tokio::test]
 async fn story_edit_form_saves_and_redirects() {
     let app = TestApp::spawn().await;
-    let id = app.story("Old title").await;
+    let id = app.story_id("Old title").await;
 
     let form = app.html(&format!("/stories/{id}/edit")).await;
     let res = app
@@ -251,8 +251,8 @@ async fn story_edit_form_saves_and_redirects() {
 #[tokio::test]
 async fn add_claim_form_with_an_existing_source_adds_it_to_the_story() {
     let app = TestApp::spawn().await;
-    let story = app.story("Ring of steel").await;
-    let source = app.source("Mohammed al-Rahmoun", "government").await;
+    let story = app.story_id("Ring of steel").await;
+    let source = app.source_id("Mohammed al-Rahmoun", "government").await;
 
     let res = app
         .post_form(
@@ -300,8 +300,8 @@ async fn add_claim_form_with_an_existing_source_adds_it_to_the_story() {
 #[tokio::test]
 async fn claims_are_added_one_after_another_on_the_story_page() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
+    let story = app.story_id("S").await;
+    let source = app.source_id("Syrian army", "military").await;
 
     for q in ["first claim", "second claim", "third claim"] {
         let res = app
@@ -326,7 +326,7 @@ async fn claims_are_added_one_after_another_on_the_story_page() {
 #[tokio::test]
 async fn add_claim_form_with_a_new_source_creates_the_source() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story_id("S").await;
 
     let res = app
         .post_form(
@@ -360,8 +360,8 @@ async fn add_claim_form_with_a_new_source_creates_the_source() {
 #[tokio::test]
 async fn a_new_source_with_a_known_name_reuses_that_source() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let existing = app.source("Rania", "witness").await;
+    let story = app.story_id("S").await;
+    let existing = app.source_id("Rania", "witness").await;
 
     let res = app
         .post_form(
@@ -383,7 +383,7 @@ async fn a_new_source_with_a_known_name_reuses_that_source() {
 #[tokio::test]
 async fn invalid_add_claim_form_is_422_with_input_kept_and_field_messages() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story_id("S").await;
     let quote = "He said \"<b>leave now</b>\" & left";
 
     let res = app
@@ -423,7 +423,7 @@ async fn invalid_add_claim_form_is_422_with_input_kept_and_field_messages() {
 #[tokio::test]
 async fn add_claim_form_with_a_bad_new_source_type_reports_it_on_that_field() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story_id("S").await;
 
     let res = app
         .post_form(
@@ -449,7 +449,7 @@ async fn add_claim_form_with_a_bad_new_source_type_reports_it_on_that_field() {
 #[tokio::test]
 async fn add_claim_to_an_unknown_story_is_404() {
     let app = TestApp::spawn().await;
-    let source = app.source("Syrian army", "military").await;
+    let source = app.source_id("Syrian army", "military").await;
 
     let res = app
         .post_form(
