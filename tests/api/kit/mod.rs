@@ -176,6 +176,11 @@ impl Api {
             .unwrap()
     }
 
+    /// [`Api::page`] for a path built on the spot (a future that owns it).
+    pub async fn page_owned(&self, path: String) -> Page {
+        self.page(&path).await
+    }
+
     /// GET a page that must answer 200, parsed.
     pub async fn page(&self, path: &str) -> Page {
         let res = self.get(path).await;

@@ -53,6 +53,11 @@ impl Session {
         Page::parse(&res.text().await.unwrap())
     }
 
+    /// Reads the token again, after something (a password change) replaced the session.
+    pub async fn renew_csrf(&mut self) {
+        self.csrf = self.page("/profile").await.csrf();
+    }
+
     /// POST a form with this session's CSRF token added.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut form = vec![("csrf_token", self.csrf.as_str())];
