@@ -56,6 +56,11 @@ impl Page {
         text_of(self.one(css))
     }
 
+    /// The decoded text of the one element matching `css`, white space as is.
+    pub fn exact_text(&self, css: &str) -> String {
+        self.one(css).text().collect()
+    }
+
     pub fn count(&self, css: &str) -> usize {
         self.select(css).len()
     }
