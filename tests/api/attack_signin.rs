@@ -807,23 +807,27 @@ async fn re_enabling_an_account_does_not_revive_its_api_tokens() {
     let app = TestApp::spawn().await;
     let admin = app.new_user(Role::Admin, "Token Admin").await;
     let u = app.new_user(Role::Editor, "Token Editor").await;
-    let theirs = bearer_client(&u.token);
+    let theirs = app.api_as(&u);
     let status = |c: reqwest::Client| {
         let url = app.url("/api/claims");
         async move { c.get(url).send().await.unwrap().status().as_u16() }
     };
-    assert_eq!(status(theirs.clone()).await, 200);
-    let admin_c = bearer_client(&admin.token);
+    assert_eq!(status(theirs.client.clone()).await, 200);
+    let admin_c = app.api_as(&admin);
     for action in ["disable", "enable"] {
         let res = admin_c
-            .post(app.url(&format!("/admin/users/{}/{action}", u.id)))
-            .form(&[("unused", "")])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &format!("/admin/users/{}/{action}", u.id),
+                &[("unused", "")],
+            )
+            .await;
         assert_eq!(res.status(), 303, "{action}");
     }
-    assert_eq!(status(theirs).await, 401, "the old token stays revoked");
+    assert_eq!(
+        status(theirs.client).await,
+        401,
+        "the old token stays revoked"
+    );
     let revoked = count(
         &app,
         &format!(

@@ -231,26 +231,19 @@ async fn logout_ends_the_session_on_the_server() {
 async fn disabling_an_account_ends_its_sessions_and_tokens_at_once() {
     let app = TestApp::spawn().await;
     let admin = app.new_user(Role::Admin, "Disable Admin").await;
-    let admin_bearer = bearer_client(&admin.token);
+    let admin_bearer = app.api_as(&admin);
     let victim = app.new_user(Role::Reporter, "Disabled Reporter").await;
     let cookie = session(&app, &victim).await;
-    let victim_bearer = bearer_client(&victim.token);
+    let victim_bearer = app.api_as(&victim);
     assert!(alive(&app, &cookie).await);
 
     // By an admin with a bearer token.
     let res = admin_bearer
-        .post(app.url(&format!("/admin/users/{}/disable", victim.id)))
-        .form(&[("x", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/users/{}/disable", victim.id), &[("x", "")])
+        .await;
     assert_eq!(res.status(), 303);
     assert!(!alive(&app, &cookie).await, "session ended at once");
-    let res = victim_bearer
-        .get(app.url("/api/claims"))
-        .send()
-        .await
-        .unwrap();
+    let res = victim_bearer.get("/api/claims").await;
     assert_eq!(res.status(), 401, "token refused at once");
     // A disabled account cannot log in, and is told nothing more than anyone.
     let res = post_login(&app, &victim.email, TEST_PASSWORD).await;
@@ -259,44 +252,31 @@ async fn disabling_an_account_ends_its_sessions_and_tokens_at_once() {
 
     // Enabled again, it can log in (a new session; the old one stays dead).
     let res = admin_bearer
-        .post(app.url(&format!("/admin/users/{}/enable", victim.id)))
-        .form(&[("x", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/users/{}/enable", victim.id), &[("x", "")])
+        .await;
     assert_eq!(res.status(), 303);
     assert!(!alive(&app, &cookie).await);
     let fresh = session(&app, &victim).await;
     assert!(alive(&app, &fresh).await);
 
     // By an admin in the browser, with the form's CSRF token.
-    let (admin_browser, csrf) = app.login(&admin.email, &admin.password).await;
+    let admin_browser = app.sign_in(&admin).await;
+    let csrf = admin_browser.csrf.clone();
     let res = admin_browser
-        .post(app.url(&format!("/admin/users/{}/disable", victim.id)))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(
+            &format!("/admin/users/{}/disable", victim.id),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert!(!alive(&app, &fresh).await);
 
     // Admins cannot disable themselves.
     let res = admin_bearer
-        .post(app.url(&format!("/admin/users/{}/disable", admin.id)))
-        .form(&[("x", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/users/{}/disable", admin.id), &[("x", "")])
+        .await;
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        admin_bearer
-            .get(app.url("/admin/users"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(admin_bearer.get("/admin/users").await.status(), 200);
 }
 
 #[tokio::test]
@@ -367,12 +347,13 @@ async fn role_changes_take_effect_on_the_next_request() {
         "still reads"
     );
     // The token follows the role too.
-    let res = bearer_client(&u.token)
-        .post(app.url("/api/stories"))
-        .json(&serde_json::json!({"title": "t", "outlet": "o"}))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .api_as(&u)
+        .post_json(
+            "/api/stories",
+            &serde_json::json!({"title": "t", "outlet": "o"}),
+        )
+        .await;
     assert_eq!(res.status(), 403);
 
     set_role("admin").await;
@@ -639,27 +620,21 @@ fn revoke_paths(html: &str) -> Vec<String> {
 async fn api_tokens_are_shown_once_work_and_can_be_revoked() {
     let app = TestApp::spawn().await;
     let u = app.new_user(Role::Reporter, "Token Reporter").await;
-    let (browser, csrf) = app.login(&u.email, &u.password).await;
+    let browser = app.sign_in(&u).await;
+    let csrf = browser.csrf.clone();
     let res = browser
-        .post(app.url("/profile/tokens"))
-        .form(&[("csrf_token", csrf.as_str()), ("name", "data desk script")])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(
+            "/profile/tokens",
+            &[("csrf_token", csrf.as_str()), ("name", "data desk script")],
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let html = res.text().await.unwrap();
     let secret = new_token_in(&html);
     assert!(secret.len() >= 32, "{secret}");
 
     // Shown once: the profile page lists the token by name, not its secret.
-    let profile = browser
-        .get(app.url("/profile"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let profile = browser.get("/profile").await.text().await.unwrap();
     assert!(profile.contains("data desk script"));
     assert!(!profile.contains(&secret));
     // Stored hashed.
@@ -704,15 +679,13 @@ async fn api_tokens_are_shown_once_work_and_can_be_revoked() {
 
     // Someone else cannot revoke it.
     let other = app.new_user(Role::Admin, "Other Admin").await;
-    let (other_browser, other_csrf) = app.login(&other.email, &other.password).await;
+    let other_browser = app.sign_in(&other).await;
+    let other_csrf = other_browser.csrf.clone();
     let revoke = format!("/profile/tokens/{}/revoke", mine.id);
     assert!(revoke_paths(&profile).contains(&revoke));
     let res = other_browser
-        .post(app.url(&revoke))
-        .form(&[("csrf_token", other_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(&revoke, &[("csrf_token", other_csrf.as_str())])
+        .await;
     assert_eq!(res.status(), 404);
     assert_eq!(
         api.get(app.url("/api/claims"))
@@ -725,25 +698,14 @@ async fn api_tokens_are_shown_once_work_and_can_be_revoked() {
 
     // Its owner can.
     let res = browser
-        .post(app.url(&revoke))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(&revoke, &[("csrf_token", csrf.as_str())])
+        .await;
     assert_eq!(res.status(), 303);
     let res = api.get(app.url("/api/claims")).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
     // Other tokens of the user keep working.
-    assert_eq!(
-        bearer_client(&u.token)
-            .get(app.url("/api/claims"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.api_as(&u).get("/api/claims").await.status(), 200);
     // Garbage tokens are refused like revoked ones.
     let res = bearer_client("cd_nonsense")
         .get(app.url("/api/claims"))
@@ -760,9 +722,11 @@ async fn password_changes_follow_the_policy_and_end_other_sessions() {
     let app = TestApp::spawn().await;
     let u = app.new_user(Role::Reporter, "Password Reporter").await;
     let elsewhere = session(&app, &u).await;
-    let (browser, csrf) = app.login(&u.email, &u.password).await;
+    let browser = app.sign_in(&u).await;
+    let csrf = browser.csrf.clone();
     let change = |current: &str, new: &str| {
         browser
+            .client
             .post(app.url("/profile/password"))
             .form(&[
                 ("csrf_token", csrf.as_str()),
@@ -799,7 +763,7 @@ async fn password_changes_follow_the_policy_and_end_other_sessions() {
     assert_eq!(res.status(), 303, "128 characters are allowed");
     assert_eq!(location(&res), "/profile?saved=password");
     // This browser was given a fresh session; the other one is signed out.
-    let res = browser.get(app.url("/profile")).send().await.unwrap();
+    let res = browser.get("/profile").await;
     assert_eq!(res.status(), 200);
     assert!(!alive(&app, &elsewhere).await);
     assert_eq!(
@@ -809,17 +773,18 @@ async fn password_changes_follow_the_policy_and_end_other_sessions() {
     assert_eq!(post_login(&app, &u.email, &long).await.status(), 303);
 
     // Exactly twelve is enough.
-    let (browser, csrf) = app.login(&u.email, &long).await;
+    let browser = app.sign_in_with(&u.email, &long).await;
+    let csrf = browser.csrf.clone();
     let res = browser
-        .post(app.url("/profile/password"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("current_password", long.as_str()),
-            ("new_password", "twelve chars"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(
+            "/profile/password",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("current_password", long.as_str()),
+                ("new_password", "twelve chars"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         post_login(&app, &u.email, "twelve chars").await.status(),

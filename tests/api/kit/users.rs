@@ -108,7 +108,12 @@ impl TestApp {
 
     /// Signs `user` in through the login form.
     pub async fn sign_in(&self, user: &TestUser) -> Session {
-        let (client, csrf) = self.login(&user.email, &user.password).await;
+        self.sign_in_with(&user.email, &user.password).await
+    }
+
+    /// Signs in through the login form with these credentials.
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> Session {
+        let (client, csrf) = self.login(email, password).await;
         Session {
             client,
             csrf,
