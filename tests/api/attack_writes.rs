@@ -12,13 +12,6 @@ use serde_json::{json, Value};
 
 const PAYLOAD: &str = "https://example.org/x><img src=x onerror=alert(1)>";
 
-async fn sql(app: &TestApp, query: &str) {
-    diesel::sql_query(query)
-        .execute(&mut app.db.conn().await)
-        .await
-        .unwrap_or_else(|e| panic!("{query}: {e}"));
-}
-
 /// Every `<` in the Markdown opens an autolink whose target cannot close
 /// early or carry markup: `<http(s)://…>` with no space, quote or bracket.
 fn assert_no_live_html(md: &str, what: &str) {
@@ -115,15 +108,13 @@ async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
         .await;
     let (legacy, old) = (legacy.id.to_string(), old.id);
     let raw = PAYLOAD.replace('\'', "''");
-    sql(
-        &app,
-        &format!("UPDATE stories SET url = '{raw}' WHERE id = '{legacy}'"),
-    )
+    app.sql(&format!(
+        "UPDATE stories SET url = '{raw}' WHERE id = '{legacy}'"
+    ))
     .await;
-    sql(
-        &app,
-        &format!("UPDATE evidence SET url = '{raw} \"q\"' WHERE claim_id = '{old}'"),
-    )
+    app.sql(&format!(
+        "UPDATE evidence SET url = '{raw} \"q\"' WHERE claim_id = '{old}'"
+    ))
     .await;
 
     for path in [
@@ -541,15 +532,12 @@ async fn reports_say_how_many_claims_they_leave_out() {
     let app = TestApp::spawn().await;
     let story = app.story().title("Huge story").create().await.id;
     let source = app.source().create().await.id;
-    sql(
-        &app,
-        &format!(
-            "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \
+    app.sql(&format!(
+        "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \
              SELECT gen_random_uuid(), '{story}', '{source}', 'Claim number ' || i, \
                     now() - i * interval '1 second', now() \
              FROM generate_series(1, 5001) AS i"
-        ),
-    )
+    ))
     .await;
 
     let html = unescape(&app.html(&format!("/stories/{story}/report")).await);
@@ -650,7 +638,7 @@ async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
         "DROP TABLE evidence_copy",
         "ANALYZE evidence",
     ] {
-        sql(&app, q).await;
+        app.sql(q).await;
     }
     let want: Vec<String> = given
         .iter()

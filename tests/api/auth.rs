@@ -5,6 +5,7 @@
 use crate::helpers::{
     bearer_client, client, csrf_in, field_error, location, TestApp, TestUser, TEST_PASSWORD,
 };
+use crate::kit::Page;
 use claimdesk::config::AuthArgs;
 use claimdesk::domain::Role;
 use diesel_async::RunQueryDsl;
@@ -90,16 +91,7 @@ async fn post_with(
 
 /// The text of the page's alert (`<p class="alert" role="alert">`).
 fn alert(html: &str) -> String {
-    let open = "<p class=\"alert\" role=\"alert\">";
-    let start = html.find(open).expect("an alert") + open.len();
-    html[start..start + html[start..].find("</p>").unwrap()].to_owned()
-}
-
-async fn sql(app: &TestApp, q: &str) {
-    diesel::sql_query(q)
-        .execute(&mut app.db.conn().await)
-        .await
-        .unwrap_or_else(|e| panic!("{q}: {e}"));
+    Page::parse(html).text("p.alert[role=alert]")
 }
 
 async fn locked_until(app: &TestApp, id: uuid::Uuid) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -452,13 +444,10 @@ async fn ten_failures_soft_lock_an_account_for_a_while() {
     assert_eq!(locked_until(&app, u.id).await, Some(until));
 
     // Never permanent: once the lock time has passed, the password works.
-    sql(
-        &app,
-        &format!(
-            "UPDATE users SET locked_until = now() - interval '1 second' WHERE id = '{}'",
-            u.id
-        ),
-    )
+    app.sql(&format!(
+        "UPDATE users SET locked_until = now() - interval '1 second' WHERE id = '{}'",
+        u.id
+    ))
     .await;
     let res = post_login(&app, &u.email, TEST_PASSWORD).await;
     assert_eq!(res.status(), 303);
@@ -475,19 +464,11 @@ async fn ten_failures_soft_lock_an_account_for_a_while() {
 
 /// No session row exists for the user.
 async fn has_no_session(app: &TestApp, u: &TestUser) -> bool {
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let rows: Vec<N> = diesel::sql_query(format!(
+    let q = format!(
         "SELECT count(*) AS n FROM sessions WHERE user_id = '{}'",
         u.id
-    ))
-    .load(&mut app.db.conn().await)
-    .await
-    .unwrap();
-    rows[0].n == 0
+    );
+    app.count(&q).await == 0
 }
 
 #[tokio::test]
@@ -602,18 +583,11 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same() {
 // ------------------------------------------------------------ API tokens
 
 fn new_token_in(html: &str) -> String {
-    let open = "<code class=\"token\" id=\"new-token\">";
-    let start = html.find(open).expect("the new token") + open.len();
-    html[start..start + html[start..].find("</code>").unwrap()].to_owned()
+    Page::parse(html).text("code.token#new-token")
 }
 
 fn revoke_paths(html: &str) -> Vec<String> {
-    html.match_indices("action=\"/profile/tokens/")
-        .map(|(at, _)| {
-            let s = &html[at + 8..];
-            s[..s.find('"').unwrap()].to_owned()
-        })
-        .collect()
+    Page::parse(html).attrs("form[action^='/profile/tokens/']", "action")
 }
 
 #[tokio::test]

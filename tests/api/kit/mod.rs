@@ -6,16 +6,16 @@
 #![allow(dead_code)] // shared by every test module; not each one uses all of it
 
 pub mod claims;
+pub mod db;
 pub mod html;
 pub mod sources;
 pub mod stories;
 pub mod users;
 
-pub use claims::{Action, Claim, ClaimBody, ClaimRow, Figure, HistoryEntry, Status, StatusBody};
-pub use html::{Form, Page};
-pub use sources::{Source, SourceBody, SourceDetail, SourceType};
-pub use stories::{Story, StoryBody, StoryDetail};
-pub use users::Session;
+pub use claims::{Action, Claim, ClaimRow, Figure, Status};
+pub use html::Page;
+pub use sources::{Source, SourceBody, SourceType};
+pub use stories::Story;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
