@@ -475,16 +475,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.api().get(path).await
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.api().post_form(path, form).await
     }
 
     pub async fn post_json<B: serde::Serialize + ?Sized>(
@@ -492,12 +487,7 @@ impl TestApp {
         path: &str,
         body: &B,
     ) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.api().post_json(path, body).await
     }
 
     pub async fn put_json<B: serde::Serialize + ?Sized>(
@@ -505,18 +495,11 @@ impl TestApp {
         path: &str,
         body: &B,
     ) -> reqwest::Response {
-        self.client
-            .put(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.api().put_json(path, body).await
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), 200, "GET {path}");
-        res.json().await.unwrap()
+        self.api().get_as(path).await
     }
 
     /// Creates a story through the API and returns its id.

@@ -1,7 +1,7 @@
 //! Accounts: a builder for users of any role, per-user API clients and
 //! signed-in browser sessions that send their CSRF token.
 
-use super::{Api, Page};
+use super::Api;
 use crate::helpers::{bearer_client, create_user, TestApp, TestUser};
 use claimdesk::domain::Role;
 use serde::Serialize;
@@ -28,31 +28,22 @@ impl UserBuilder<'_> {
     }
 }
 
-/// A browser signed in through the login form: its cookie jar and the
-/// session's CSRF token.
+/// A browser signed in through the login form: its cookie jar (as an
+/// [`Api`], for reads) and the session's CSRF token.
 #[derive(Clone)]
 pub struct Session {
-    pub client: reqwest::Client,
+    pub api: Api,
     pub csrf: String,
-    pub addr: String,
+}
+
+impl std::ops::Deref for Session {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl Session {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.addr, path)
-    }
-
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
-    }
-
-    /// GET a page that must answer 200, parsed.
-    pub async fn page(&self, path: &str) -> Page {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), 200, "GET {path}");
-        Page::parse(&res.text().await.unwrap())
-    }
-
     /// Reads the token again, after something (a password change) replaced the session.
     pub async fn renew_csrf(&mut self) {
         self.csrf = self.page("/profile").await.csrf();
@@ -62,7 +53,7 @@ impl Session {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut form = vec![("csrf_token", self.csrf.as_str())];
         form.extend_from_slice(fields);
-        self.post_raw_form(path, &form).await
+        self.api.post_form(path, &form).await
     }
 
     /// POST exactly these fields (no token added).
@@ -71,12 +62,7 @@ impl Session {
         path: &str,
         form: &B,
     ) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.api.post_form(path, form).await
     }
 }
 
@@ -115,9 +101,11 @@ impl TestApp {
     pub async fn sign_in_with(&self, email: &str, password: &str) -> Session {
         let (client, csrf) = self.login(email, password).await;
         Session {
-            client,
+            api: Api {
+                client,
+                addr: self.addr.clone(),
+            },
             csrf,
-            addr: self.addr.clone(),
         }
     }
 }
