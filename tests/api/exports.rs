@@ -3,6 +3,7 @@
 //! the API says about the same claims.
 
 use crate::helpers::{textarea, unescape, TestApp};
+use crate::kit::{read, Claim, Status};
 use claimdesk::domain::ClaimStatus;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,51 +125,18 @@ pub fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
 
 /// A story with an outlet and (optionally) a URL; returns its id.
 pub async fn new_story(app: &TestApp, title: &str, url: Option<&str>) -> String {
-    let res = app
-        .post_json(
-            "/api/stories",
-            &json!({ "title": title, "outlet": "AFP", "url": url }),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "story {title}");
-    res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let story = app.story().title(title);
+    let story = match url {
+        Some(url) => story.url(url),
+        None => story,
+    };
+    story.create().await.id.to_string()
 }
 
 /// A claim from a full API body; returns its id.
 pub async fn new_claim(app: &TestApp, body: Value) -> String {
     let res = app.post_json("/api/claims", &body).await;
-    let status = res.status();
-    let v: Value = res.json().await.unwrap();
-    assert_eq!(status, 201, "claim {body}: {v}");
-    v["id"].as_str().unwrap().to_owned()
-}
-
-/// One status change through the API, with the current version.
-pub async fn change(app: &TestApp, id: &str, status: &str, reason: &str, evidence: &[&str]) {
-    let version = app.get_json(&format!("/api/claims/{id}")).await["version"].clone();
-    let res = app
-        .post_json(
-            &format!("/api/claims/{id}/status"),
-            &json!({ "status": status, "reason": reason, "evidence": evidence, "version": version }),
-        )
-        .await;
-    let code = res.status();
-    assert_eq!(code, 200, "{id} → {status}: {}", res.text().await.unwrap());
-}
-
-/// Through review to a verdict (or just into review for `in_review`).
-pub async fn give(app: &TestApp, id: &str, status: &str, reason: &str, evidence: &[&str]) {
-    if status == "unverified" {
-        return;
-    }
-    if status == "in_review" {
-        return change(app, id, "in_review", reason, evidence).await;
-    }
-    change(app, id, "in_review", "Checking", &[]).await;
-    change(app, id, status, reason, evidence).await;
+    read::<Claim>(res, 201).await.id.to_string()
 }
 
 /// The latest status change of an API claim detail: (reason, time).
@@ -256,31 +224,34 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
         }
         claims.push((quote.to_string(), new_claim(app, body).await));
     }
-    give(
-        app,
+    app.give(
         &claims[0].1,
-        "false",
+        Status::False,
         "Footage shows, \"clearly\", otherwise",
         &EVIDENCE[..2],
     )
     .await;
-    give(
-        app,
+    app.give(
         &claims[1].1,
-        "in_review",
+        Status::InReview,
         "Checking the second line",
         &[],
     )
     .await;
-    give(
-        app,
+    app.give(
         &claims[2].1,
-        "verified",
+        Status::Verified,
         "=Confirmed by two witnesses",
         &EVIDENCE[2..],
     )
     .await;
-    give(app, &claims[4].1, "disputed", "-contested by the army", &[]).await;
+    app.give(
+        &claims[4].1,
+        Status::Disputed,
+        "-contested by the army",
+        &[],
+    )
+    .await;
     Fixture {
         story,
         story_url: story_url.into(),
@@ -416,8 +387,8 @@ async fn exports_respect_story_source_status_and_type_filters() {
     let a2 = new_claim(&app, claim(&a, &wit, "a2")).await;
     let b1 = new_claim(&app, claim(&b, &gov, "b1")).await;
     let b2 = new_claim(&app, claim(&b, &wit, "b2")).await;
-    give(&app, &a2, "in_review", "looking", &[]).await;
-    give(&app, &b1, "false", "wrong", &[]).await;
+    app.give(&a2, Status::InReview, "looking", &[]).await;
+    app.give(&b1, Status::False, "wrong", &[]).await;
 
     let cases: Vec<(String, Vec<&String>)> = vec![
         (String::new(), vec![&a1, &a2, &b1, &b2]),
@@ -635,7 +606,7 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
         json!({ "story_id": story, "source_id": open_source, "quote": "Still in review" }),
     )
     .await;
-    give(&app, &in_review, "in_review", "looking", &[]).await;
+    app.give(&in_review, Status::InReview, "looking", &[]).await;
 
     // One claim per verdict, each from a different kind of source.
     let mut verdicts = Vec::new();
@@ -654,7 +625,9 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
             body["claimed_at"] = json!("2024-12-06T08:00:00Z");
         }
         let id = new_claim(&app, body).await;
-        give(&app, &id, status, &format!("Reason for {status}"), &[]).await;
+        let verdict = status.parse().unwrap();
+        app.give(&id, verdict, &format!("Reason for {status}"), &[])
+            .await;
         verdicts.push((
             id,
             *status,
@@ -689,7 +662,7 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
         json!({ "story_id": bare_story, "source_id": bare_source, "quote": "Bare verdict" }),
     )
     .await;
-    give(&app, &bare, "verified", "checked", &[]).await;
+    app.give(&bare, Status::Verified, "checked", &[]).await;
 
     let (h, body) = download(&app.client, &app, "format=claimreview").await;
     assert_eq!(header(&h, "content-type"), "application/ld+json");
@@ -772,7 +745,9 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     assert!(bare_review["itemReviewed"].get("firstAppearance").is_none());
 
     // Reopening a verdict takes the claim out of the ClaimReview export.
-    change(&app, &verdicts[4].0, "in_review", "new footage", &[]).await;
+    app.status(&verdicts[4].0, Status::InReview, "new footage")
+        .apply()
+        .await;
     let (_, body) = download(&app.client, &app, "format=claimreview").await;
     let reviews: Vec<Value> = serde_json::from_slice(&body).unwrap();
     assert_eq!(reviews.len(), VERDICTS.len());
@@ -817,14 +792,16 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     let page = app.html(&format!("/claims/{id}")).await;
     assert!(!page.contains("id=\"claimreview-jsonld\""), "no box yet");
     assert!(page.contains("once the claim has a verdict"));
-    give(&app, &id, "in_review", "looking", &[]).await;
+    app.give(&id, Status::InReview, "looking", &[]).await;
     let page = app.html(&format!("/claims/{id}")).await;
     assert!(
         !page.contains("id=\"claimreview-jsonld\""),
         "no box in review"
     );
 
-    give_from_review(&app, &id, "disputed", "Contradicted by footage").await;
+    app.status(&id, Status::Disputed, "Contradicted by footage")
+        .apply()
+        .await;
     let page = app.html(&format!("/claims/{id}")).await;
     assert!(
         !page.contains("</script><script>alert(1)"),
@@ -855,21 +832,17 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
         .post_form(&format!("/claims/{id}/review-url"), &[("review_url", url)])
         .await;
     assert_eq!(res.status(), 303);
-    let page = app.html(&format!("/claims/{id}")).await;
-    let v: Value = serde_json::from_str(&unescape(textarea(&page, "claimreview-jsonld"))).unwrap();
+    let page = app.view(&format!("/claims/{id}")).await;
+    let v: Value = serde_json::from_str(&page.exact_text("#claimreview-jsonld")).unwrap();
     assert_eq!(v["url"], url);
     // … and clearing it falls back to the desk's own address.
     let res = app
         .post_form(&format!("/claims/{id}/review-url"), &[("review_url", "")])
         .await;
     assert_eq!(res.status(), 303);
-    let page = app.html(&format!("/claims/{id}")).await;
-    let v: Value = serde_json::from_str(&unescape(textarea(&page, "claimreview-jsonld"))).unwrap();
+    let page = app.view(&format!("/claims/{id}")).await;
+    let v: Value = serde_json::from_str(&page.exact_text("#claimreview-jsonld")).unwrap();
     assert_eq!(v["url"], format!("{}/claims/{id}", app.addr));
-}
-
-async fn give_from_review(app: &TestApp, id: &str, status: &str, reason: &str) {
-    change(app, id, status, reason, &[]).await;
 }
 
 // -------------------------------------------------------------- streaming

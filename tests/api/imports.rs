@@ -2,7 +2,7 @@
 //! numbers), correction, the all-or-nothing confirm, the round trip through
 //! the CSV export, and the same from the command line.
 
-use crate::exports::{download, give, new_claim, new_story, Csv, TRICKY};
+use crate::exports::{download, new_claim, new_story, Csv, TRICKY};
 use crate::helpers::{bearer_client, location, textarea, unescape, TestApp};
 use claimdesk::domain::Role;
 use serde_json::json;
@@ -426,14 +426,8 @@ async fn round_trip_claims(app: &TestApp) {
         }
         let id = new_claim(app, body).await;
         let status = statuses[i % statuses.len()];
-        give(
-            app,
-            &id,
-            status,
-            &format!("+Reason {i}, with \"quotes\""),
-            &[],
-        )
-        .await;
+        let reason = format!("+Reason {i}, with \"quotes\"");
+        app.give(&id, status.parse().unwrap(), &reason, &[]).await;
     }
 }
 

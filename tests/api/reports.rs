@@ -1,9 +1,10 @@
 //! Story and source reports (HTML and Markdown), and what a read-only
 //! viewer may do with reports, exports and the import.
 
-use crate::exports::{download, give, header, new_claim, new_story, Csv};
+use crate::exports::{download, header, new_claim, new_story, Csv};
 use crate::helpers::{bearer_client, unescape, TestApp};
 use crate::imports::multipart;
+use crate::kit::Status;
 use claimdesk::domain::{ClaimStatus, Role};
 use serde_json::{json, Value};
 
@@ -62,16 +63,17 @@ async fn story_report_has_counts_claims_by_source_and_a_timeline_also_as_markdow
     let c2 = new_claim(&app, claim(&gov, "Our lines are holding")).await;
     let c3 = new_claim(&app, claim(&wit, "I saw tanks leave the city")).await;
     new_claim(&app, claim(&wit, "Nobody is left at the checkpoint")).await;
-    give(
-        &app,
+    app.give(
         &c1,
-        "false",
+        Status::False,
         "Footage shows the road closed",
         &["https://example.org/footage/road"],
     )
     .await;
-    give(&app, &c2, "in_review", "Asking a second source", &[]).await;
-    give(&app, &c3, "verified", "Confirmed by satellite images", &[]).await;
+    app.give(&c2, Status::InReview, "Asking a second source", &[])
+        .await;
+    app.give(&c3, Status::Verified, "Confirmed by satellite images", &[])
+        .await;
 
     let html = unescape(&app.html(&format!("/stories/{story}/report")).await);
     assert!(html.contains("<h1>Report story</h1>"));
@@ -228,9 +230,10 @@ async fn source_report_shows_counts_and_shares_per_verdict() {
         json!({ "story_id": s1, "source_id": other, "quote": "Not this source" }),
     )
     .await;
-    give(&app, &ids[0], "false", "Contradicted", &[]).await;
-    give(&app, &ids[1], "false", "Also contradicted", &[]).await;
-    give(&app, &ids[2], "verified", "Confirmed", &[]).await;
+    app.give(&ids[0], Status::False, "Contradicted", &[]).await;
+    app.give(&ids[1], Status::False, "Also contradicted", &[])
+        .await;
+    app.give(&ids[2], Status::Verified, "Confirmed", &[]).await;
 
     let html = app.html(&format!("/sources/{source}/report")).await;
     assert!(html.contains("Track ministry"));
@@ -294,7 +297,7 @@ async fn a_viewer_reads_reports_and_downloads_exports_but_cannot_import() {
         .as_str()
         .unwrap()
         .to_owned();
-    give(&app, &id, "verified", "checked", &[]).await;
+    app.give(&id, Status::Verified, "checked", &[]).await;
     let viewer = bearer_client(&app.new_user(Role::Viewer, "Vera Viewer").await.token);
 
     for path in [

@@ -20,6 +20,15 @@ pub enum Status {
     Unverifiable,
 }
 
+impl std::str::FromStr for Status {
+    type Err = serde_json::Error;
+
+    /// The wire spelling, as in `in_review`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.into()))
+    }
+}
+
 /// What a history entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

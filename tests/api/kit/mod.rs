@@ -87,6 +87,20 @@ impl HasId for Uuid {
     }
 }
 
+/// An id as text (from a path or a form); it must be a UUID.
+impl HasId for str {
+    fn id(&self) -> Uuid {
+        self.parse()
+            .unwrap_or_else(|e| panic!("{self:?} is not an id: {e}"))
+    }
+}
+
+impl HasId for String {
+    fn id(&self) -> Uuid {
+        self.as_str().id()
+    }
+}
+
 impl<T: HasId + ?Sized> HasId for &T {
     fn id(&self) -> Uuid {
         (**self).id()
