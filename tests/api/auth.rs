@@ -5,7 +5,7 @@
 use crate::helpers::{
     bearer_client, client, csrf_in, field_error, location, TestApp, TestUser, TEST_PASSWORD,
 };
-use crate::kit::Page;
+use crate::kit::{Page, SourceType};
 use claimdesk::config::AuthArgs;
 use claimdesk::domain::Role;
 use diesel_async::RunQueryDsl;
@@ -279,10 +279,21 @@ async fn role_changes_take_effect_on_the_next_request() {
     let cookie = session(&app, &u).await;
     let csrf = csrf_for(&app, &cookie).await;
 
-    let story = app.story_id("Role change story").await;
-    let source = app.source_id("Role change source", "government").await;
-    let claim = app.claim_json(&story, &source, "Role change claim").await;
-    let id = claim["id"].as_str().unwrap();
+    let story = app.story().title("Role change story").create().await.id;
+    let source = app
+        .source()
+        .name("Role change source")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id;
+    let claim = app
+        .claim(&story)
+        .source(&source)
+        .quote("Role change claim")
+        .create()
+        .await;
+    let id = claim.id;
 
     let set_role = |role: &'static str| {
         let admin = admin.clone();

@@ -3,7 +3,7 @@
 //! the API says about the same claims.
 
 use crate::helpers::{textarea, unescape, TestApp};
-use crate::kit::{read, Claim, Status};
+use crate::kit::{read, Claim, SourceType, Status};
 use claimdesk::domain::ClaimStatus;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -206,8 +206,20 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
     let story = new_story(app, "Exports: \"ring of steel\", Damascus", Some(story_url)).await;
     let sources = [
         app.source_id("Rania, a witness", "witness").await,
-        app.source_id("@SyriaMonitor", "monitor").await,
-        app.source_id("Syrian army", "military").await,
+        app.source()
+            .name("@SyriaMonitor")
+            .kind(SourceType::Monitor)
+            .create()
+            .await
+            .id
+            .to_string(),
+        app.source()
+            .name("Syrian army")
+            .kind(SourceType::Military)
+            .create()
+            .await
+            .id
+            .to_string(),
     ];
     let mut claims = Vec::new();
     for (i, quote) in TRICKY.iter().enumerate() {
@@ -378,10 +390,36 @@ async fn csv_export_parses_back_to_the_claims_with_formulas_neutralised() {
 #[tokio::test]
 async fn exports_respect_story_source_status_and_type_filters() {
     let app = TestApp::spawn().await;
-    let a = app.story_id("Filter story A").await;
-    let b = app.story_id("Filter story B").await;
-    let gov = app.source_id("Filter government", "government").await;
-    let wit = app.source_id("Filter witness", "witness").await;
+    let a = app
+        .story()
+        .title("Filter story A")
+        .create()
+        .await
+        .id
+        .to_string();
+    let b = app
+        .story()
+        .title("Filter story B")
+        .create()
+        .await
+        .id
+        .to_string();
+    let gov = app
+        .source()
+        .name("Filter government")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
+    let wit = app
+        .source()
+        .name("Filter witness")
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let claim = |story: &str, source: &str, quote: &str| json!({ "story_id": story, "source_id": source, "quote": quote });
     let a1 = new_claim(&app, claim(&a, &gov, "a1")).await;
     let a2 = new_claim(&app, claim(&a, &wit, "a2")).await;
@@ -411,10 +449,10 @@ async fn exports_respect_story_source_status_and_type_filters() {
 
         // The same set as the API's board query with the same filter.
         let api: BTreeSet<String> = app
-            .all_claims(&filter)
+            .list_claims(&filter)
             .await
             .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .map(|c| c.id.to_string())
             .collect();
         let api: BTreeSet<&str> = api.iter().map(String::as_str).collect();
         assert_eq!(api, want, "api {filter}");
@@ -545,7 +583,13 @@ async fn json_and_ndjson_nest_source_story_evidence_and_full_history() {
     assert_eq!(&lines, claims);
 
     // Empty selections are still valid documents.
-    let other = app.story_id("Nothing here").await;
+    let other = app
+        .story()
+        .title("Nothing here")
+        .create()
+        .await
+        .id
+        .to_string();
     let (_, body) = download(&app.client, &app, &format!("format=json&story={other}")).await;
     let doc: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(doc, json!({ "schema": "claimdesk.export/1", "claims": [] }));
@@ -595,7 +639,14 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     let bare_story = new_story(&app, "Story without a URL", None).await;
 
     // Open claims, which must never appear.
-    let open_source = app.source_id("Open source", "other").await;
+    let open_source = app
+        .source()
+        .name("Open source")
+        .kind(SourceType::Other)
+        .create()
+        .await
+        .id
+        .to_string();
     let unverified = new_claim(
         &app,
         json!({ "story_id": story, "source_id": open_source, "quote": "Still unverified" }),
@@ -612,7 +663,14 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     let mut verdicts = Vec::new();
     for (i, (status, value, label, source_type, author_type)) in VERDICTS.iter().enumerate() {
         let source_name = format!("Source {i} ({source_type})");
-        let source = app.source_id(&source_name, source_type).await;
+        let source = app
+            .source()
+            .name(&source_name)
+            .kind(source_type.parse().unwrap())
+            .create()
+            .await
+            .id
+            .to_string();
         let quote = match *status {
             "unverifiable" => LONG_QUOTE.to_owned(),
             _ => format!("The {status} claim, number {i}"),
@@ -656,7 +714,14 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
         .await;
     assert_eq!(res.status(), 422, "only http(s) URLs");
     // A verdict on a story without a URL has no appearance.
-    let bare_source = app.source_id("Bare source", "media").await;
+    let bare_source = app
+        .source()
+        .name("Bare source")
+        .kind(SourceType::Media)
+        .create()
+        .await
+        .id
+        .to_string();
     let bare = new_claim(
         &app,
         json!({ "story_id": bare_story, "source_id": bare_source, "quote": "Bare verdict" }),
@@ -781,7 +846,14 @@ fn the_rating_scale_is_the_documented_mapping() {
 async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     let app = TestApp::spawn().await;
     let story = new_story(&app, "Markup story", Some("https://example.org/markup")).await;
-    let source = app.source_id("Markup witness", "witness").await;
+    let source = app
+        .source()
+        .name("Markup witness")
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let quote = "Breaking </script><script>alert(1)</script> & more";
     let id = new_claim(
         &app,
@@ -858,8 +930,21 @@ async fn a_large_csv_export_streams_every_row() {
     use diesel_async::RunQueryDsl;
     const N: i64 = 20_000;
     let app = TestApp::spawn().await;
-    let story = app.story_id("Bulk story").await;
-    let source = app.source_id("Bulk source", "government").await;
+    let story = app
+        .story()
+        .title("Bulk story")
+        .create()
+        .await
+        .id
+        .to_string();
+    let source = app
+        .source()
+        .name("Bulk source")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
     let mut conn = app.db.conn().await;
     diesel::sql_query(format!(
         "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \

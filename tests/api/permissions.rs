@@ -4,6 +4,7 @@
 //! that depend on the role.
 
 use crate::helpers::{bearer_client, client, location, TestApp, TestUser};
+use crate::kit::SourceType;
 use claimdesk::domain::Role;
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
@@ -265,9 +266,27 @@ async fn send(
 #[tokio::test]
 async fn every_route_for_every_role_and_anonymous() {
     let app = TestApp::spawn().await;
-    let story = app.story_id("Matrix story").await;
-    let source = app.source_id("Matrix source", "government").await;
-    let claim = app.claim_json(&story, &source, "Matrix quote").await;
+    let story = app
+        .story()
+        .title("Matrix story")
+        .create()
+        .await
+        .id
+        .to_string();
+    let source = app
+        .source()
+        .name("Matrix source")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
+    let claim = app
+        .claim(&story)
+        .source(&source)
+        .quote("Matrix quote")
+        .create()
+        .await;
     let target = app.new_user(Role::Viewer, "Matrix Target").await;
     let login = app.new_user(Role::Viewer, "Matrix Login").await;
     let mut conn = app.db.conn().await;
@@ -277,7 +296,7 @@ async fn every_route_for_every_role_and_anonymous() {
         .id
         .to_string();
     let ids = Ids {
-        claim: claim["id"].as_str().unwrap().to_owned(),
+        claim: claim.id.to_string(),
         story,
         source,
         target_user: target.id.to_string(),
@@ -368,12 +387,23 @@ async fn current_status(app: &TestApp, id: &str) -> (String, i64) {
 #[tokio::test]
 async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
     let app = TestApp::spawn().await;
-    let story = app.story_id("Workflow").await;
-    let source = app.source_id("Workflow source", "government").await;
-    let id = app.claim_json(&story, &source, "A claim to check").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let story = app.story().title("Workflow").create().await.id.to_string();
+    let source = app
+        .source()
+        .name("Workflow source")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
+    let id = app
+        .claim(&story)
+        .source(&source)
+        .quote("A claim to check")
+        .create()
+        .await
+        .id
+        .to_string();
     let reporter = bearer_client(&app.new_user(Role::Reporter, "Rita Reporter").await.token);
     let viewer = bearer_client(&app.new_user(Role::Viewer, "Vic Viewer").await.token);
     let editor = &app.client;
@@ -440,12 +470,29 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
 #[tokio::test]
 async fn the_reporters_status_form_offers_no_verdicts_and_posting_one_is_refused() {
     let app = TestApp::spawn().await;
-    let story = app.story_id("Workflow form").await;
-    let source = app.source_id("Form source", "government").await;
-    let id = app.claim_json(&story, &source, "Another claim").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let story = app
+        .story()
+        .title("Workflow form")
+        .create()
+        .await
+        .id
+        .to_string();
+    let source = app
+        .source()
+        .name("Form source")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
+    let id = app
+        .claim(&story)
+        .source(&source)
+        .quote("Another claim")
+        .create()
+        .await
+        .id
+        .to_string();
     assert_eq!(
         status(&app.client, &app, &id, "in_review").await.status(),
         200

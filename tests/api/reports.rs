@@ -4,7 +4,7 @@
 use crate::exports::{download, header, new_claim, new_story, Csv};
 use crate::helpers::{bearer_client, unescape, TestApp};
 use crate::imports::multipart;
-use crate::kit::Status;
+use crate::kit::{SourceType, Status};
 use claimdesk::domain::{ClaimStatus, Role};
 use serde_json::{json, Value};
 
@@ -56,8 +56,22 @@ fn markdown_count(md: &str, status: ClaimStatus) -> i64 {
 async fn story_report_has_counts_claims_by_source_and_a_timeline_also_as_markdown() {
     let app = TestApp::spawn().await;
     let story = new_story(&app, "Report story", Some("https://example.org/report")).await;
-    let gov = app.source_id("Report ministry", "government").await;
-    let wit = app.source_id("Report witness", "witness").await;
+    let gov = app
+        .source()
+        .name("Report ministry")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
+    let wit = app
+        .source()
+        .name("Report witness")
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let claim = |source: &str, quote: &str| json!({ "story_id": story, "source_id": source, "quote": quote });
     let c1 = new_claim(&app, claim(&gov, "The road to Homs is open")).await;
     let c2 = new_claim(&app, claim(&gov, "Our lines are holding")).await;
@@ -206,10 +220,36 @@ fn track_row(html: &str, status: ClaimStatus) -> (String, String) {
 #[tokio::test]
 async fn source_report_shows_counts_and_shares_per_verdict() {
     let app = TestApp::spawn().await;
-    let s1 = app.story_id("Track story one").await;
-    let s2 = app.story_id("Track story two").await;
-    let source = app.source_id("Track ministry", "government").await;
-    let other = app.source_id("Someone else", "witness").await;
+    let s1 = app
+        .story()
+        .title("Track story one")
+        .create()
+        .await
+        .id
+        .to_string();
+    let s2 = app
+        .story()
+        .title("Track story two")
+        .create()
+        .await
+        .id
+        .to_string();
+    let source = app
+        .source()
+        .name("Track ministry")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
+    let other = app
+        .source()
+        .name("Someone else")
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let mut ids = Vec::new();
     for (story, quote) in [
         (&s1, "First false claim"),
@@ -291,12 +331,28 @@ async fn source_report_shows_counts_and_shares_per_verdict() {
 #[tokio::test]
 async fn a_viewer_reads_reports_and_downloads_exports_but_cannot_import() {
     let app = TestApp::spawn().await;
-    let story = app.story_id("Viewer story").await;
-    let source = app.source_id("Viewer source", "government").await;
-    let id = app.claim_json(&story, &source, "Seen by a viewer").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let story = app
+        .story()
+        .title("Viewer story")
+        .create()
+        .await
+        .id
+        .to_string();
+    let source = app
+        .source()
+        .name("Viewer source")
+        .kind(SourceType::Government)
+        .create()
+        .await
+        .id
+        .to_string();
+    let id = app
+        .claim(&story)
+        .source(&source)
+        .quote("Seen by a viewer")
+        .create()
+        .await
+        .id;
     app.give(&id, Status::Verified, "checked", &[]).await;
     let viewer = bearer_client(&app.new_user(Role::Viewer, "Vera Viewer").await.token);
 

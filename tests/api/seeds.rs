@@ -2,6 +2,7 @@
 //! database, and the content of the reference story.
 
 use crate::helpers::{bearer_client, create_user, spawn_server, TestApp, TestDb};
+use crate::kit::{Action, SourceType, Status};
 use claimdesk::domain::Role;
 use claimdesk::models::{claim, story};
 use serde_json::Value;
@@ -29,11 +30,8 @@ async fn source_id(app: &TestApp, name: &str) -> String {
 async fn claims_by(app: &TestApp, name: &str) -> Vec<Value> {
     let id = source_id(app, name).await;
     let mut out = Vec::new();
-    for c in app.all_claims(&format!("source={id}")).await {
-        out.push(
-            app.get_json(&format!("/api/claims/{}", c["id"].as_str().unwrap()))
-                .await,
-        );
+    for c in app.list_claims(&format!("source={id}")).await {
+        out.push(app.get_json(&format!("/api/claims/{}", c.id)).await);
     }
     out
 }
@@ -70,30 +68,19 @@ async fn loading_the_seeds_twice_creates_nothing_the_second_time() {
 async fn seeded_app_has_at_least_25_claims_across_at_least_8_source_types() {
     let app = TestApp::spawn_seeded().await;
 
-    let claims = app.all_claims("").await;
-    let sources = app.get_json("/api/sources").await;
+    let claims = app.list_claims("").await;
+    let sources = app.sources().await;
 
     assert!(claims.len() >= 25, "only {} claims", claims.len());
-    let types: HashSet<&str> = claims
-        .iter()
-        .map(|c| c["source"]["source_type"].as_str().unwrap())
-        .collect();
+    let types: HashSet<SourceType> = claims.iter().map(|c| c.source.source_type).collect();
     assert!(types.len() >= 8, "only {types:?}");
-    let ids: HashSet<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: HashSet<_> = claims.iter().map(|c| c.id).collect();
     assert_eq!(ids.len(), claims.len(), "no claim listed twice");
     // No source is listed twice either (names are unique case-insensitively).
-    let names: Vec<String> = sources["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_lowercase())
-        .collect();
+    let names: Vec<String> = sources.iter().map(|s| s.name.to_lowercase()).collect();
     assert_eq!(names.iter().collect::<HashSet<_>>().len(), names.len());
     // Every claim belongs to the one reference story.
-    let stories: HashSet<&str> = claims
-        .iter()
-        .map(|c| c["story"]["id"].as_str().unwrap())
-        .collect();
+    let stories: HashSet<_> = claims.iter().map(|c| c.story.id).collect();
     assert_eq!(stories.len(), 1);
 }
 
@@ -138,37 +125,32 @@ async fn the_un_claim_carries_370000_displaced() {
 async fn unverifiable_seed_claims_have_a_reason_in_their_history() {
     let app = TestApp::spawn_seeded().await;
 
-    let unverifiable = app.all_claims("status=unverifiable").await;
+    let unverifiable = app.list_claims("status=unverifiable").await;
 
     assert!(!unverifiable.is_empty());
     for c in &unverifiable {
-        let d = app
-            .get_json(&format!("/api/claims/{}", c["id"].as_str().unwrap()))
-            .await;
-        let history = d["history"].as_array().unwrap();
-        let last = &history[0];
-        assert_eq!(last["action"], "status_changed");
-        assert_eq!(last["to_status"], "unverifiable");
+        let d = app.get_claim(c).await;
+        let last = &d.history[0];
+        assert_eq!(last.action, Action::StatusChanged);
+        assert_eq!(last.to_status, Some(Status::Unverifiable));
         assert_eq!(
-            last["from_status"], "in_review",
+            last.from_status,
+            Some(Status::InReview),
             "verdicts go through review"
         );
         assert!(
-            last["reason"].as_str().is_some_and(|r| r.len() > 10),
-            "{last}"
+            last.reason.as_ref().is_some_and(|r| r.len() > 10),
+            "{last:?}"
         );
     }
     // Most seeded claims are still open.
-    assert!(!app.all_claims("status=unverified").await.is_empty());
+    assert!(!app.list_claims("status=unverified").await.is_empty());
 }
 
 #[tokio::test]
 async fn the_seeded_board_and_story_page_render() {
     let app = TestApp::spawn_seeded().await;
-    let story_id = app.all_claims("").await[0]["story"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let story_id = app.list_claims("").await[0].story.id;
 
     let board = app.html("/").await;
     let story = app.html(&format!("/stories/{story_id}")).await;
@@ -219,7 +201,11 @@ async fn migrate_and_seed_on_an_empty_database_seeds_it_once() {
 #[tokio::test]
 async fn migrate_and_seed_leaves_a_database_with_data_alone() {
     let app = TestApp::spawn().await;
-    app.story_id("A story someone entered").await;
+    app.story()
+        .title("A story someone entered")
+        .create()
+        .await
+        .id;
 
     claimdesk::startup::migrate_and_seed(&app.db.url, false)
         .await

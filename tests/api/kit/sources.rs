@@ -21,6 +21,15 @@ pub enum SourceType {
     Other,
 }
 
+impl std::str::FromStr for SourceType {
+    type Err = serde_json::Error;
+
+    /// The wire spelling, as in `armed_group`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.into()))
+    }
+}
+
 /// `POST`/`PUT /api/sources` answers; the fields every source JSON has.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Source {
