@@ -205,7 +205,13 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
     let story_url = "https://example.org/news/ring-of-steel";
     let story = new_story(app, "Exports: \"ring of steel\", Damascus", Some(story_url)).await;
     let sources = [
-        app.source_id("Rania, a witness", "witness").await,
+        app.source()
+            .name("Rania, a witness")
+            .kind(SourceType::Witness)
+            .create()
+            .await
+            .id
+            .to_string(),
         app.source()
             .name("@SyriaMonitor")
             .kind(SourceType::Monitor)

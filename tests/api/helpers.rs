@@ -501,32 +501,6 @@ impl TestApp {
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         self.api().get_as(path).await
     }
-
-    /// Creates a story through the API and returns its id.
-    pub async fn story_id(&self, title: &str) -> String {
-        self.story().title(title).create().await.id.to_string()
-    }
-
-    /// Creates a source through the API and returns its id.
-    pub async fn source_id(&self, name: &str, source_type: &str) -> String {
-        let kind = serde_json::from_value(serde_json::json!(source_type)).unwrap();
-        self.source()
-            .name(name)
-            .kind(kind)
-            .create()
-            .await
-            .id
-            .to_string()
-    }
-
-    /// Creates a claim through the API and returns its JSON.
-    pub async fn claim_json(&self, story: &str, source: &str, quote: &str) -> serde_json::Value {
-        let story: uuid::Uuid = story.parse().unwrap();
-        let source: uuid::Uuid = source.parse().unwrap();
-        let res = self.claim(story).source(source).quote(quote).send().await;
-        assert_eq!(res.status(), 201);
-        res.json().await.unwrap()
-    }
 }
 
 impl Drop for TestApp {
@@ -580,31 +554,6 @@ impl TestApp {
             .send()
             .await
             .unwrap()
-    }
-
-    /// Changes a claim's status through the API, based on its current
-    /// version, and returns the response.
-    pub async fn set_status(&self, id: &str, status: &str, reason: &str) -> reqwest::Response {
-        let version = self.get_json(&format!("/api/claims/{id}")).await["version"].clone();
-        self.post_json(
-            &format!("/api/claims/{id}/status"),
-            &serde_json::json!({ "status": status, "reason": reason, "version": version }),
-        )
-        .await
-    }
-
-    /// Every claim the API lists (following cursors), newest first.
-    pub async fn all_claims(&self, query: &str) -> Vec<serde_json::Value> {
-        let mut out = Vec::new();
-        let mut path = format!("/api/claims?limit=200&{query}");
-        loop {
-            let page = self.get_json(&path).await;
-            out.extend(page["items"].as_array().unwrap().iter().cloned());
-            match page["next_cursor"].as_str() {
-                Some(c) => path = format!("/api/claims?limit=200&{query}&after={c}"),
-                None => return out,
-            }
-        }
     }
 }
 
@@ -708,14 +657,6 @@ pub fn field_error<'a>(html: &'a str, field: &str) -> Option<&'a str> {
 }
 
 /// An RFC 3339 timestamp in UTC written with a trailing `Z`.
-pub fn assert_utc_timestamp(v: &serde_json::Value, what: &str) {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("{what} is not a string: {v}"));
-    assert_utc(s, what);
-}
-
-/// The same for a timestamp already read as text.
 pub fn assert_utc(s: &str, what: &str) {
     assert!(s.ends_with('Z'), "{what} does not end in Z: {s}");
     chrono::DateTime::parse_from_rfc3339(s)
