@@ -296,7 +296,7 @@ async fn the_stylesheet_is_served_by_the_app_as_css() {
 #[tokio::test]
 async fn pages_load_nothing_from_other_origins() {
     let app = TestApp::spawn().await;
-    let story = app.story().create().await.id;
+    let story = app.story().title("S").create().await.id;
 
     for path in [
         "/".to_owned(),

@@ -240,7 +240,7 @@ async fn story_edit_form_saves_and_redirects() {
 #[tokio::test]
 async fn add_claim_form_with_an_existing_source_adds_it_to_the_story() {
     let app = TestApp::spawn().await;
-    let story = app.story().create().await.id;
+    let story = app.story().title("Ring of steel").create().await.id;
     let source = app.source().name("Mohammed al-Rahmoun").create().await;
     let source = source.id.to_string();
 
@@ -344,7 +344,12 @@ async fn add_claim_form_with_a_new_source_creates_the_source() {
 async fn a_new_source_with_a_known_name_reuses_that_source() {
     let app = TestApp::spawn().await;
     let story = app.story().create().await.id;
-    let existing = app.source().kind(SourceType::Witness).create().await;
+    let existing = app
+        .source()
+        .name("Rania")
+        .kind(SourceType::Witness)
+        .create()
+        .await;
 
     let res = app
         .post_form(
