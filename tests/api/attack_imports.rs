@@ -8,7 +8,7 @@ use crate::imports::{
     cli, confirm, counts, invalid_rows, multipart, preview, revise, temp_file, totals, upload,
     upload_with,
 };
-use crate::kit::{SourceType, Status};
+use crate::kit::Status;
 use claimdesk::domain::Role;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -390,13 +390,7 @@ async fn the_preview_is_computed_once_at_upload_and_read_back_after() {
     // Someone records one of the rows meanwhile: opening the page does not
     // match the file again (it shows what was stored), and stores nothing.
     let story = app.story().title("Attack story").create().await.id;
-    let source = app
-        .source()
-        .name("Source 0")
-        .kind(SourceType::Government)
-        .create()
-        .await
-        .id;
+    let source = app.source().create().await.id;
     app.claim(&story)
         .source(&source)
         .quote("Once claim number 0")

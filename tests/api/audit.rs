@@ -3,7 +3,7 @@
 //! the admin audit page.
 
 use crate::helpers::{TestApp, TEST_PASSWORD};
-use crate::kit::{Page, SourceType, Status};
+use crate::kit::{Page, Status};
 use claimdesk::domain::Role;
 use claimdesk::models::audit::{AuditFilter, AuditRow};
 use diesel_async::RunQueryDsl;
@@ -142,12 +142,7 @@ async fn every_content_write_leaves_exactly_one_row() {
     assert_eq!(after(&r)["outlet"], "BBC");
 
     // Source: create and update.
-    let source = app
-        .source()
-        .name("Audit source")
-        .kind(SourceType::Government)
-        .create()
-        .await;
+    let source = app.source().name("Audit source").create().await;
     let source_id = source.id;
     let r = trail
         .one(

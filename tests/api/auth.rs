@@ -5,7 +5,7 @@
 use crate::helpers::{
     bearer_client, client, csrf_in, field_error, location, TestApp, TestUser, TEST_PASSWORD,
 };
-use crate::kit::{Page, SourceType};
+use crate::kit::Page;
 use claimdesk::config::AuthArgs;
 use claimdesk::domain::Role;
 use diesel_async::RunQueryDsl;
@@ -279,14 +279,8 @@ async fn role_changes_take_effect_on_the_next_request() {
     let cookie = session(&app, &u).await;
     let csrf = csrf_for(&app, &cookie).await;
 
-    let story = app.story().title("Role change story").create().await.id;
-    let source = app
-        .source()
-        .name("Role change source")
-        .kind(SourceType::Government)
-        .create()
-        .await
-        .id;
+    let story = app.story().create().await.id;
+    let source = app.source().create().await.id;
     let claim = app
         .claim(&story)
         .source(&source)

@@ -24,12 +24,7 @@ fn quotes(items: &[ClaimRow]) -> Vec<String> {
 async fn create_claim_returns_201_with_location_etag_and_the_stored_fields() {
     let app = TestApp::spawn().await;
     let story = app.story().title("Ring of steel").create().await;
-    let source = app
-        .source()
-        .name("Mohammed al-Rahmoun")
-        .kind(SourceType::Government)
-        .create()
-        .await;
+    let source = app.source().name("Mohammed al-Rahmoun").create().await;
 
     let res = app
         .post_json(
@@ -103,7 +98,7 @@ async fn get_claim_returns_what_was_created_with_its_etag() {
 #[tokio::test]
 async fn create_claim_with_a_new_source_creates_that_source() {
     let app = TestApp::spawn().await;
-    let story = app.story().title("Witnesses in Homs").create().await;
+    let story = app.story().create().await;
 
     let body = app
         .claim(&story)
@@ -207,7 +202,7 @@ async fn the_same_quote_from_the_same_source_in_one_story_is_refused() {
 async fn put_replaces_the_claim_and_records_before_and_after_in_history() {
     let app = TestApp::spawn().await;
     let f = app.fixture().await;
-    let other_story = app.story().title("Second story").create().await;
+    let other_story = app.story().create().await;
     let mut edit = f.claim.body();
     edit.story_id = other_story.id;
     edit.quote = "There is no truth at all to reports of a withdrawal.".into();
@@ -354,8 +349,8 @@ struct Board {
 }
 
 async fn board(app: &TestApp) -> Board {
-    let story_a = app.story().title("Story A").create().await;
-    let story_b = app.story().title("Story B").create().await;
+    let story_a = app.story().create().await;
+    let story_b = app.story().create().await;
     let source = |name: &str, kind| app.source().name(name).kind(kind).create();
     let army = source("Syrian army", SourceType::Military).await;
     let defence = source("Syrian defence ministry", SourceType::Military).await;

@@ -206,7 +206,6 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
     let story = new_story(app, "Exports: \"ring of steel\", Damascus", Some(story_url)).await;
     let sources = [
         app.source()
-            .name("Rania, a witness")
             .kind(SourceType::Witness)
             .create()
             .await
@@ -220,7 +219,6 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
             .id
             .to_string(),
         app.source()
-            .name("Syrian army")
             .kind(SourceType::Military)
             .create()
             .await
@@ -396,31 +394,11 @@ async fn csv_export_parses_back_to_the_claims_with_formulas_neutralised() {
 #[tokio::test]
 async fn exports_respect_story_source_status_and_type_filters() {
     let app = TestApp::spawn().await;
-    let a = app
-        .story()
-        .title("Filter story A")
-        .create()
-        .await
-        .id
-        .to_string();
-    let b = app
-        .story()
-        .title("Filter story B")
-        .create()
-        .await
-        .id
-        .to_string();
-    let gov = app
-        .source()
-        .name("Filter government")
-        .kind(SourceType::Government)
-        .create()
-        .await
-        .id
-        .to_string();
+    let a = app.story().create().await.id.to_string();
+    let b = app.story().create().await.id.to_string();
+    let gov = app.source().create().await.id.to_string();
     let wit = app
         .source()
-        .name("Filter witness")
         .kind(SourceType::Witness)
         .create()
         .await
@@ -589,13 +567,7 @@ async fn json_and_ndjson_nest_source_story_evidence_and_full_history() {
     assert_eq!(&lines, claims);
 
     // Empty selections are still valid documents.
-    let other = app
-        .story()
-        .title("Nothing here")
-        .create()
-        .await
-        .id
-        .to_string();
+    let other = app.story().create().await.id.to_string();
     let (_, body) = download(&app.client, &app, &format!("format=json&story={other}")).await;
     let doc: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(doc, json!({ "schema": "claimdesk.export/1", "claims": [] }));
@@ -647,7 +619,6 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     // Open claims, which must never appear.
     let open_source = app
         .source()
-        .name("Open source")
         .kind(SourceType::Other)
         .create()
         .await
@@ -722,7 +693,6 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     // A verdict on a story without a URL has no appearance.
     let bare_source = app
         .source()
-        .name("Bare source")
         .kind(SourceType::Media)
         .create()
         .await
@@ -854,7 +824,6 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     let story = new_story(&app, "Markup story", Some("https://example.org/markup")).await;
     let source = app
         .source()
-        .name("Markup witness")
         .kind(SourceType::Witness)
         .create()
         .await
@@ -936,21 +905,8 @@ async fn a_large_csv_export_streams_every_row() {
     use diesel_async::RunQueryDsl;
     const N: i64 = 20_000;
     let app = TestApp::spawn().await;
-    let story = app
-        .story()
-        .title("Bulk story")
-        .create()
-        .await
-        .id
-        .to_string();
-    let source = app
-        .source()
-        .name("Bulk source")
-        .kind(SourceType::Government)
-        .create()
-        .await
-        .id
-        .to_string();
+    let story = app.story().create().await.id.to_string();
+    let source = app.source().create().await.id.to_string();
     let mut conn = app.db.conn().await;
     diesel::sql_query(format!(
         "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \

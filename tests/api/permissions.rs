@@ -4,7 +4,6 @@
 //! that depend on the role.
 
 use crate::helpers::{bearer_client, client, location, TestApp, TestUser};
-use crate::kit::SourceType;
 use claimdesk::domain::Role;
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
@@ -266,21 +265,8 @@ async fn send(
 #[tokio::test]
 async fn every_route_for_every_role_and_anonymous() {
     let app = TestApp::spawn().await;
-    let story = app
-        .story()
-        .title("Matrix story")
-        .create()
-        .await
-        .id
-        .to_string();
-    let source = app
-        .source()
-        .name("Matrix source")
-        .kind(SourceType::Government)
-        .create()
-        .await
-        .id
-        .to_string();
+    let story = app.story().create().await.id.to_string();
+    let source = app.source().create().await.id.to_string();
     let claim = app
         .claim(&story)
         .source(&source)
@@ -388,14 +374,7 @@ async fn current_status(app: &TestApp, id: &str) -> (String, i64) {
 async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
     let app = TestApp::spawn().await;
     let story = app.story().title("Workflow").create().await.id.to_string();
-    let source = app
-        .source()
-        .name("Workflow source")
-        .kind(SourceType::Government)
-        .create()
-        .await
-        .id
-        .to_string();
+    let source = app.source().create().await.id.to_string();
     let id = app
         .claim(&story)
         .source(&source)
@@ -470,29 +449,7 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
 #[tokio::test]
 async fn the_reporters_status_form_offers_no_verdicts_and_posting_one_is_refused() {
     let app = TestApp::spawn().await;
-    let story = app
-        .story()
-        .title("Workflow form")
-        .create()
-        .await
-        .id
-        .to_string();
-    let source = app
-        .source()
-        .name("Form source")
-        .kind(SourceType::Government)
-        .create()
-        .await
-        .id
-        .to_string();
-    let id = app
-        .claim(&story)
-        .source(&source)
-        .quote("Another claim")
-        .create()
-        .await
-        .id
-        .to_string();
+    let id = app.fixture().await.claim.id.to_string();
     assert_eq!(
         status(&app.client, &app, &id, "in_review").await.status(),
         200

@@ -59,7 +59,6 @@ async fn story_report_has_counts_claims_by_source_and_a_timeline_also_as_markdow
     let gov = app
         .source()
         .name("Report ministry")
-        .kind(SourceType::Government)
         .create()
         .await
         .id
@@ -220,13 +219,7 @@ fn track_row(html: &str, status: ClaimStatus) -> (String, String) {
 #[tokio::test]
 async fn source_report_shows_counts_and_shares_per_verdict() {
     let app = TestApp::spawn().await;
-    let s1 = app
-        .story()
-        .title("Track story one")
-        .create()
-        .await
-        .id
-        .to_string();
+    let s1 = app.story().create().await.id.to_string();
     let s2 = app
         .story()
         .title("Track story two")
@@ -237,14 +230,12 @@ async fn source_report_shows_counts_and_shares_per_verdict() {
     let source = app
         .source()
         .name("Track ministry")
-        .kind(SourceType::Government)
         .create()
         .await
         .id
         .to_string();
     let other = app
         .source()
-        .name("Someone else")
         .kind(SourceType::Witness)
         .create()
         .await
@@ -341,7 +332,6 @@ async fn a_viewer_reads_reports_and_downloads_exports_but_cannot_import() {
     let source = app
         .source()
         .name("Viewer source")
-        .kind(SourceType::Government)
         .create()
         .await
         .id

@@ -240,7 +240,7 @@ async fn story_edit_form_saves_and_redirects() {
 #[tokio::test]
 async fn add_claim_form_with_an_existing_source_adds_it_to_the_story() {
     let app = TestApp::spawn().await;
-    let story = app.story().title("Ring of steel").create().await.id;
+    let story = app.story().create().await.id;
     let source = app.source().name("Mohammed al-Rahmoun").create().await;
     let source = source.id.to_string();
 

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 /// A story and its current ETag.
 async fn story_with_tag(app: &TestApp) -> (String, String) {
-    let path = app.story().title("Typed If-Match").create().await.path();
+    let path = app.story().create().await.path();
     let res = app.get(&path).await;
     let tag = res.headers()["etag"].to_str().unwrap().to_string();
     (path, tag)
