@@ -37,13 +37,23 @@ fn assert_no_live_html(md: &str, what: &str) {
 #[tokio::test]
 async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
     let app = TestApp::spawn().await;
-    let story = app.story().url(PAYLOAD).create().await;
+    let story = app
+        .story()
+        .title("Story <b>bold</b> *x*")
+        .url(PAYLOAD)
+        .create()
+        .await;
     let stored = app.get_story(&story).await;
     assert_eq!(
         stored.url.as_deref(),
         Some("https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E")
     );
-    let source = app.source().kind(SourceType::Witness).create().await;
+    let source = app
+        .source()
+        .name("Source <img src=x onerror=alert(2)>")
+        .kind(SourceType::Witness)
+        .create()
+        .await;
     let claim = app
         .claim(&story)
         .source(&source)
@@ -82,7 +92,12 @@ async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
     );
 
     // Rows stored before this rule hold the raw text: output must be safe anyway.
-    let legacy = app.story().url("https://example.org/legacy").create().await;
+    let legacy = app
+        .story()
+        .title("Legacy story")
+        .url("https://example.org/legacy")
+        .create()
+        .await;
     let old = app
         .claim(&legacy)
         .source(source)
@@ -147,7 +162,12 @@ async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
 #[tokio::test]
 async fn the_bulk_claimreview_export_is_safe_inside_a_script_block() {
     let app = TestApp::spawn().await;
-    let story = app.story().url(PAYLOAD).create().await;
+    let story = app
+        .story()
+        .title("ClaimReview story")
+        .url(PAYLOAD)
+        .create()
+        .await;
     let source = app
         .source()
         .name("</script><script>alert(1)</script> & co")
@@ -510,7 +530,7 @@ async fn invalid_utf8_in_a_form_is_refused_not_stored_as_replacement_characters(
 #[tokio::test]
 async fn reports_say_how_many_claims_they_leave_out() {
     let app = TestApp::spawn().await;
-    let story = app.story().create().await.id;
+    let story = app.story().title("Huge story").create().await.id;
     let source = app.source().create().await.id;
     app.sql(&format!(
         "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \
@@ -560,7 +580,7 @@ async fn reports_say_how_many_claims_they_leave_out() {
     );
 
     // A report that holds everything says nothing of the kind.
-    let small = app.story().create().await;
+    let small = app.story().title("Small story").create().await;
     app.claim(&small)
         .source(source)
         .quote("Only claim")
