@@ -6,17 +6,16 @@ pub mod sources;
 pub mod stories;
 
 use crate::error::{ApiError, AppError};
-use actix_web::web;
+use crate::web::routes::Routes;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(claims::configure)
-        .configure(sources::configure)
-        .configure(stories::configure)
-        .default_service(web::to(not_found));
+pub fn routes(r: &mut Routes) {
+    claims::routes(r);
+    sources::routes(r);
+    stories::routes(r);
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+pub(crate) async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))
 }
 

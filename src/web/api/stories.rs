@@ -3,19 +3,21 @@
 use super::{parse_id, status_counts, Precondition, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{StoryDraft, StoryInput};
+use crate::domain::Access;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::story::{self, Story};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::conn;
+use crate::web::routes::Routes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/stories", web::get().to(list))
-        .route("/stories", web::post().to(create))
-        .route("/stories/{id}", web::get().to(get))
-        .route("/stories/{id}", web::put().to(replace));
+pub fn routes(r: &mut Routes) {
+    r.get("/stories", Access::Read, list)
+        .post("/stories", Access::Contribute, create)
+        .get("/stories/{id}", Access::Read, get)
+        .put("/stories/{id}", Access::Contribute, replace);
 }
 
 #[derive(Serialize)]
