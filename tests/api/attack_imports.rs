@@ -391,8 +391,8 @@ async fn the_preview_is_computed_once_at_upload_and_read_back_after() {
     // match the file again (it shows what was stored), and stores nothing.
     let story = app.story().title("Attack story").create().await.id;
     let source = app.source().name("Source 0").create().await.id;
-    app.claim(&story)
-        .source(&source)
+    app.claim(story)
+        .source(source)
         .quote("Once claim number 0")
         .create()
         .await;

@@ -282,8 +282,8 @@ async fn role_changes_take_effect_on_the_next_request() {
     let story = app.story().create().await.id;
     let source = app.source().create().await.id;
     let claim = app
-        .claim(&story)
-        .source(&source)
+        .claim(story)
+        .source(source)
         .quote("Role change claim")
         .create()
         .await;

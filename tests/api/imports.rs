@@ -152,8 +152,8 @@ async fn preview_counts_new_duplicate_and_invalid_rows_by_line_then_confirms_onc
     let app = TestApp::spawn().await;
     let story = app.story().title("Import story").create().await.id;
     let source = app.source().name("Existing source").create().await.id;
-    app.claim(&story)
-        .source(&source)
+    app.claim(story)
+        .source(source)
         .quote("Already here")
         .create()
         .await;

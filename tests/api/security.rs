@@ -21,12 +21,7 @@ async fn a_quote_with_a_script_tag_is_shown_as_text_everywhere() {
     let story = app.story().create().await.id;
     let source = app.source().create().await.id;
     let quote = format!("He wrote {XSS} on the wall");
-    let claim = app
-        .claim(&story)
-        .source(&source)
-        .quote(&quote)
-        .create()
-        .await;
+    let claim = app.claim(story).source(source).quote(&quote).create().await;
     let id = claim.id;
 
     let board = app.html("/").await;
@@ -64,8 +59,8 @@ async fn names_titles_reasons_and_links_are_escaped() {
         .await
         .id;
     let claim = app
-        .claim(&story)
-        .source(&source)
+        .claim(story)
+        .source(source)
         .quote("plain quote")
         .create()
         .await;

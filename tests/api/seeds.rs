@@ -201,7 +201,7 @@ async fn migrate_and_seed_on_an_empty_database_seeds_it_once() {
 #[tokio::test]
 async fn migrate_and_seed_leaves_a_database_with_data_alone() {
     let app = TestApp::spawn().await;
-    app.story().create().await.id;
+    app.story().title("A story someone entered").create().await;
 
     claimdesk::startup::migrate_and_seed(&app.db.url, false)
         .await
