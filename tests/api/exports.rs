@@ -836,15 +836,12 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     )
     .await;
 
-    let page = app.html(&format!("/claims/{id}")).await;
-    assert!(!page.contains("id=\"claimreview-jsonld\""), "no box yet");
-    assert!(page.contains("once the claim has a verdict"));
+    let page = app.view(&format!("/claims/{id}")).await;
+    assert!(!page.exists("#claimreview-jsonld"), "no box yet");
+    assert!(page.shows("once the claim has a verdict"));
     app.give(&id, Status::InReview, "looking", &[]).await;
-    let page = app.html(&format!("/claims/{id}")).await;
-    assert!(
-        !page.contains("id=\"claimreview-jsonld\""),
-        "no box in review"
-    );
+    let page = app.view(&format!("/claims/{id}")).await;
+    assert!(!page.exists("#claimreview-jsonld"), "no box in review");
 
     app.status(&id, Status::Disputed, "Contradicted by footage")
         .apply()

@@ -88,8 +88,9 @@ async fn story_report_has_counts_claims_by_source_and_a_timeline_also_as_markdow
     app.give(&c3, Status::Verified, "Confirmed by satellite images", &[])
         .await;
 
-    let html = unescape(&app.html(&format!("/stories/{story}/report")).await);
-    assert!(html.contains("<h1>Report story</h1>"));
+    let page = app.view(&format!("/stories/{story}/report")).await;
+    assert_eq!(page.text("h1"), "Report story");
+    let html = unescape(page.raw());
     assert!(html.contains("https://example.org/report"));
     let expected_counts = [
         (ClaimStatus::Unverified, 1),
