@@ -840,6 +840,29 @@ async fn a_body_over_256_kib_is_413() {
 
 // ------------------------------------------------------------ claim pages and forms
 
+/// POST the claim page's status form for the fixture's claim, based on version 1.
+async fn post_status_form(
+    app: &TestApp,
+    f: &Fixture,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = fields.to_vec();
+    form.push(("version", "1"));
+    app.post_form(&format!("/claims/{}/status", f.claim.id), &form)
+        .await
+}
+
+/// POST the edit form for the fixture's claim (same story and source),
+/// based on version 1.
+async fn post_edit_form(app: &TestApp, f: &Fixture, fields: &[(&str, &str)]) -> reqwest::Response {
+    let (story, source) = (f.story.id.to_string(), f.source.id.to_string());
+    let mut form = vec![("story_id", story.as_str()), ("source_id", source.as_str())];
+    form.extend_from_slice(fields);
+    form.push(("version", "1"));
+    app.post_form(&format!("/claims/{}/edit", f.claim.id), &form)
+        .await
+}
+
 /// The status choices the claim page's form offers.
 fn offered_statuses(page: &Page) -> Vec<String> {
     page.attrs("select#status option", "value")
@@ -869,17 +892,16 @@ async fn status_form_with_a_reason_redirects_and_the_page_shows_the_change() {
     let app = TestApp::spawn().await;
     let f = app.fixture().await;
 
-    let res = app
-        .post_form(
-            &format!("/claims/{}/status", f.claim.id),
-            &[
-                ("status", "in_review"),
-                ("reason", "Two witnesses contradict this"),
-                ("evidence", "https://example.org/video\n"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let res = post_status_form(
+        &app,
+        &f,
+        &[
+            ("status", "in_review"),
+            ("reason", "Two witnesses contradict this"),
+            ("evidence", "https://example.org/video\n"),
+        ],
+    )
+    .await;
 
     assert_eq!(res.status(), 303);
     let to = location(&res);
@@ -912,17 +934,16 @@ async fn status_form_without_a_reason_is_422_with_the_message_next_to_the_field(
     let app = TestApp::spawn().await;
     let f = app.fixture().await;
 
-    let res = app
-        .post_form(
-            &format!("/claims/{}/status", f.claim.id),
-            &[
-                ("status", "in_review"),
-                ("reason", ""),
-                ("evidence", "https://example.org/kept"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let res = post_status_form(
+        &app,
+        &f,
+        &[
+            ("status", "in_review"),
+            ("reason", ""),
+            ("evidence", "https://example.org/kept"),
+        ],
+    )
+    .await;
 
     assert_eq!(res.status(), 422);
     let page = Page::parse(&res.text().await.unwrap());
@@ -950,12 +971,7 @@ async fn status_form_refused_transition_is_422_on_status() {
     let app = TestApp::spawn().await;
     let f = app.fixture().await;
 
-    let res = app
-        .post_form(
-            &format!("/claims/{}/status", f.claim.id),
-            &[("status", "verified"), ("reason", "sure"), ("version", "1")],
-        )
-        .await;
+    let res = post_status_form(&app, &f, &[("status", "verified"), ("reason", "sure")]).await;
 
     assert_eq!(res.status(), 422);
     let page = Page::parse(&res.text().await.unwrap());
@@ -974,16 +990,7 @@ async fn status_form_with_a_stale_version_is_409_and_keeps_the_reason() {
         .await;
     let reason = "My careful reasoning & <notes>";
 
-    let res = app
-        .post_form(
-            &format!("/claims/{}/status", f.claim.id),
-            &[
-                ("status", "in_review"),
-                ("reason", reason),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let res = post_status_form(&app, &f, &[("status", "in_review"), ("reason", reason)]).await;
 
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
@@ -1034,21 +1041,17 @@ async fn edit_form_is_filled_from_the_claim() {
 async fn edit_form_saves_the_change_and_records_it_in_history() {
     let app = TestApp::spawn().await;
     let f = app.fixture().await;
-    let (story, source) = (f.story.id.to_string(), f.source.id.to_string());
 
-    let res = app
-        .post_form(
-            &format!("/claims/{}/edit", f.claim.id),
-            &[
-                ("story_id", story.as_str()),
-                ("source_id", &source),
-                ("quote", "Reports of a withdrawal are false."),
-                ("summary", "Army denies"),
-                ("figures", "2000 troops"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let res = post_edit_form(
+        &app,
+        &f,
+        &[
+            ("quote", "Reports of a withdrawal are false."),
+            ("summary", "Army denies"),
+            ("figures", "2000 troops"),
+        ],
+    )
+    .await;
 
     assert_eq!(res.status(), 303);
     let page = app.view(&location(&res)).await;
@@ -1071,20 +1074,16 @@ async fn edit_form_saves_the_change_and_records_it_in_history() {
 async fn invalid_edit_form_is_422_with_input_kept_and_nothing_saved() {
     let app = TestApp::spawn().await;
     let f = app.fixture().await;
-    let (story, source) = (f.story.id.to_string(), f.source.id.to_string());
 
-    let res = app
-        .post_form(
-            &format!("/claims/{}/edit", f.claim.id),
-            &[
-                ("story_id", story.as_str()),
-                ("source_id", &source),
-                ("quote", "A new <em>wording</em>"),
-                ("claimed_at", "last tuesday"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let res = post_edit_form(
+        &app,
+        &f,
+        &[
+            ("quote", "A new <em>wording</em>"),
+            ("claimed_at", "last tuesday"),
+        ],
+    )
+    .await;
 
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
@@ -1102,19 +1101,8 @@ async fn edit_form_with_a_stale_version_is_409_and_keeps_the_input() {
     app.status(&f.claim, Status::InReview, "someone else")
         .apply()
         .await;
-    let (story, source) = (f.story.id.to_string(), f.source.id.to_string());
 
-    let res = app
-        .post_form(
-            &format!("/claims/{}/edit", f.claim.id),
-            &[
-                ("story_id", story.as_str()),
-                ("source_id", &source),
-                ("quote", "My edited wording"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let res = post_edit_form(&app, &f, &[("quote", "My edited wording")]).await;
 
     assert_eq!(res.status(), 409);
     let page = Page::parse(&res.text().await.unwrap());
