@@ -2,47 +2,31 @@
 //! database, and the content of the reference story.
 
 use crate::helpers::{bearer_client, create_user, spawn_server, TestApp, TestDb};
-use crate::kit::{Action, SourceType, Status};
+use crate::kit::{Action, Api, Claim, ClaimRow, List, SourceType, Status};
 use claimdesk::domain::Role;
 use claimdesk::models::{claim, story};
-use serde_json::Value;
 use std::collections::HashSet;
 
 async fn claim_count(db: &TestDb) -> i64 {
     claim::count(&mut db.conn().await).await.unwrap()
 }
 
-/// The seeded source with this exact name, from the API.
-async fn source_id(app: &TestApp, name: &str) -> String {
-    let list = app.get_json("/api/sources").await;
-    list["items"]
-        .as_array()
-        .unwrap()
+/// Full details of every claim by the seeded source with this exact name.
+async fn claims_by(app: &TestApp, name: &str) -> Vec<Claim> {
+    let sources = app.sources().await;
+    let source = sources
         .iter()
-        .find(|s| s["name"] == name)
-        .unwrap_or_else(|| panic!("no seeded source {name:?}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Full details of every claim by this source.
-async fn claims_by(app: &TestApp, name: &str) -> Vec<Value> {
-    let id = source_id(app, name).await;
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no seeded source {name:?}"));
     let mut out = Vec::new();
-    for c in app.list_claims(&format!("source={id}")).await {
-        out.push(app.get_json(&format!("/api/claims/{}", c.id)).await);
+    for c in app.list_claims(&format!("source={}", source.id)).await {
+        out.push(app.get_claim(&c).await);
     }
     out
 }
 
-fn figure_values(claim: &Value) -> Vec<i64> {
-    claim["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["min"].as_i64().unwrap())
-        .collect()
+fn figure_values(claim: &Claim) -> Vec<i64> {
+    claim.figures.iter().map(|f| f.min).collect()
 }
 
 #[tokio::test]
@@ -90,15 +74,15 @@ async fn the_observatory_claim_carries_826_killed_and_111_civilians() {
 
     let claims = claims_by(&app, "Syrian Observatory for Human Rights").await;
 
-    assert_eq!(claims[0]["source"]["source_type"], "monitor");
+    assert_eq!(claims[0].source.source_type, SourceType::Monitor);
     let toll = claims
         .iter()
-        .find(|c| c["quote"].as_str().unwrap().contains("826"))
+        .find(|c| c.quote.contains("826"))
         .expect("the death toll claim");
     let figures = figure_values(toll);
     assert!(figures.contains(&826), "{figures:?}");
     assert!(figures.contains(&111), "{figures:?}");
-    assert!(toll["quote"].as_str().unwrap().contains("111 civilians"));
+    assert!(toll.quote.contains("111 civilians"));
 }
 
 #[tokio::test]
@@ -109,16 +93,13 @@ async fn the_un_claim_carries_370000_displaced() {
 
     assert!(claims
         .iter()
-        .all(|c| c["source"]["source_type"] == "international"));
+        .all(|c| c.source.source_type == SourceType::International));
     let displaced = claims
         .iter()
         .find(|c| figure_values(c).contains(&370_000))
         .expect("a claim with 370,000");
-    assert!(displaced["quote"].as_str().unwrap().contains("370,000"));
-    assert_eq!(
-        displaced["figures"][0]["label"].as_str().unwrap(),
-        "people displaced"
-    );
+    assert!(displaced.quote.contains("370,000"));
+    assert_eq!(displaced.figures[0].label, "people displaced");
 }
 
 #[tokio::test]
@@ -187,14 +168,12 @@ async fn migrate_and_seed_on_an_empty_database_seeds_it_once() {
     // The server started on it shows the seeded claims.
     let reader = create_user(&db, Role::Viewer, "Reader").await;
     let (addr, handle) = spawn_server(&db.url);
-    let res = bearer_client(&reader.token)
-        .get(format!("{addr}/api/claims?limit=200"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["items"].as_array().unwrap().len() as i64, after_first);
+    let reader = Api {
+        client: bearer_client(&reader.token),
+        addr,
+    };
+    let body: List<ClaimRow> = reader.get_as("/api/claims?limit=200").await;
+    assert_eq!(body.items.len() as i64, after_first);
     handle.stop(false).await;
 }
 
@@ -208,11 +187,5 @@ async fn migrate_and_seed_leaves_a_database_with_data_alone() {
         .unwrap();
 
     assert_eq!(claim_count(&app.db).await, 0);
-    assert_eq!(
-        app.get_json("/api/stories").await["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(app.stories().await.len(), 1);
 }
