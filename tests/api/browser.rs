@@ -452,16 +452,13 @@ async fn run_report_flow(client: &Client, app: &TestApp) {
         .iter()
         .find(|c| c.status == Status::Verified)
         .expect("a verified seed claim");
-    let d = app.get_json(&format!("/api/claims/{}", verdict.id)).await;
-    let reason = d["history"]
-        .as_array()
-        .unwrap()
+    let d = app.get_claim(verdict).await;
+    let reason = d
+        .history
         .iter()
-        .find(|h| h["to_status"] == "verified")
-        .unwrap()["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .find(|h| h.to_status == Some(Status::Verified))
+        .and_then(|h| h.reason.clone())
+        .unwrap();
     assert!(timeline.contains(&reason), "timeline lacks {reason}");
 
     // 2. Back on the board, filtered to verified claims, download the CSV.

@@ -2,14 +2,12 @@
 //! (form field or header, never the query string); bearer-token requests need none.
 
 use crate::helpers::{location, TestApp};
+use crate::kit::{read, ApiError, Story};
 use claimdesk::domain::Role;
 use serde_json::json;
 
 async fn story_count(app: &TestApp) -> usize {
-    app.get_json("/api/stories").await["items"]
-        .as_array()
-        .unwrap()
-        .len()
+    app.stories().await.len()
 }
 
 fn story_form<'a>(title: &'a str, csrf: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
@@ -156,10 +154,9 @@ async fn the_json_api_with_a_cookie_needs_the_header() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
-    let err: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(err["error"], "forbidden");
-    assert!(err["message"].as_str().unwrap().contains("security token"));
+    let err: ApiError = read(res, 403).await;
+    assert_eq!(err.error, "forbidden");
+    assert!(err.message.contains("security token"));
 
     let res = browser
         .client
@@ -170,13 +167,7 @@ async fn the_json_api_with_a_cookie_needs_the_header() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        app.get_json("/api/stories").await["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(story_count(&app).await, 0);
 
     let res = browser
         .client
@@ -186,12 +177,11 @@ async fn the_json_api_with_a_cookie_needs_the_header() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 201);
-    let story: serde_json::Value = res.json().await.unwrap();
+    let story: Story = read(res, 201).await;
 
     // PUT too.
     let put = json!({ "title": "Via cookie, edited", "outlet": "AP", "version": 1 });
-    let path = format!("/api/stories/{}", story["id"].as_str().unwrap());
+    let path = story.path();
     let res = browser
         .client
         .put(app.url(&path))

@@ -201,12 +201,11 @@ async fn preview_counts_new_duplicate_and_invalid_rows_by_line_then_confirms_onc
         .unwrap();
     assert_eq!(multi.status, Status::InReview);
     assert_eq!(multi.source.source_type, SourceType::Witness);
-    let d = app.get_json(&format!("/api/claims/{}", multi.id)).await;
-    assert!(d["history"]
-        .as_array()
-        .unwrap()
+    let d = app.get_claim(multi).await;
+    assert!(d
+        .history
         .iter()
-        .any(|h| h["reason"] == "Checking it"));
+        .any(|h| h.reason.as_deref() == Some("Checking it")));
 
     // Confirming twice imports nothing more; a confirmed import is final.
     let res = confirm(&app.client, &app, &id).await;

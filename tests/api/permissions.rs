@@ -4,6 +4,7 @@
 //! depend on the role.
 
 use crate::helpers::{bearer_client, client, location, TestApp, TestUser};
+use crate::kit::{read, Action, Api, ApiError, Status};
 use claimdesk::domain::{Access, Role};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
@@ -291,32 +292,18 @@ async fn every_route_for_every_role_and_anonymous() {
 
 // ------------------------------------------------------------ workflow roles
 
-async fn status(c: &reqwest::Client, app: &TestApp, id: &str, to: &str) -> reqwest::Response {
-    let current = c
-        .get(app.url(&format!("/api/claims/{id}")))
+/// A status change to `to` as `api`'s user, based on the current version.
+async fn status(api: &Api, app: &TestApp, id: &str, to: &str) -> reqwest::Response {
+    let reason = format!("moving to {to}");
+    app.status(id, to.parse().unwrap(), &reason)
+        .by(api)
         .send()
         .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    c.post(app.url(&format!("/api/claims/{id}/status")))
-        .json(&json!({
-            "status": to,
-            "reason": format!("moving to {to}"),
-            "version": current["version"],
-        }))
-        .send()
-        .await
-        .unwrap()
 }
 
-async fn current_status(app: &TestApp, id: &str) -> (String, i64) {
-    let c = app.get_json(&format!("/api/claims/{id}")).await;
-    (
-        c["status"].as_str().unwrap().to_owned(),
-        c["version"].as_i64().unwrap(),
-    )
+async fn current_status(app: &TestApp, id: &str) -> (Status, i32) {
+    let c = app.get_claim(id).await;
+    (c.status, c.version)
 }
 
 #[tokio::test]
@@ -332,9 +319,9 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
         .await
         .id
         .to_string();
-    let reporter = bearer_client(&app.new_user(Role::Reporter, "Rita Reporter").await.token);
-    let viewer = bearer_client(&app.new_user(Role::Viewer, "Vic Viewer").await.token);
-    let editor = &app.client;
+    let reporter = app.api_as(&app.user(Role::Reporter).create().await);
+    let viewer = app.api_as(&app.user(Role::Viewer).create().await);
+    let editor = &app.api();
 
     // Viewers change nothing.
     assert_eq!(status(&viewer, &app, &id, "in_review").await.status(), 403);
@@ -353,7 +340,7 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
         200
     );
     let before = current_status(&app, &id).await;
-    assert_eq!(before.0, "in_review");
+    assert_eq!(before.0, Status::InReview);
 
     // … but never give a verdict, and a refusal changes nothing.
     for verdict in [
@@ -364,16 +351,15 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
         "unverifiable",
     ] {
         let res = status(&reporter, &app, &id, verdict).await;
-        assert_eq!(res.status(), 403, "reporter → {verdict}");
-        let body: serde_json::Value = res.json().await.unwrap();
-        assert_eq!(body["error"], "forbidden");
+        let body: ApiError = read(res, 403).await;
+        assert_eq!(body.error, "forbidden", "reporter → {verdict}");
     }
     assert_eq!(current_status(&app, &id).await, before);
 
     // Editors give the verdict.
     assert_eq!(status(editor, &app, &id, "verified").await.status(), 200);
     let verdict = current_status(&app, &id).await;
-    assert_eq!(verdict.0, "verified");
+    assert_eq!(verdict.0, Status::Verified);
 
     // Reopening is for editors too.
     assert_eq!(
@@ -382,17 +368,11 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
     );
     assert_eq!(current_status(&app, &id).await, verdict);
     assert_eq!(status(editor, &app, &id, "in_review").await.status(), 200);
-    assert_eq!(current_status(&app, &id).await.0, "in_review");
+    assert_eq!(current_status(&app, &id).await.0, Status::InReview);
 
     // One history entry per allowed change, none for the refused ones.
-    let d = app.get_json(&format!("/api/claims/{id}")).await;
-    let changes = d["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["action"] == "status_changed")
-        .count();
-    assert_eq!(changes, 5);
+    let d = app.get_claim(&id).await;
+    assert_eq!(d.entries(Action::StatusChanged).len(), 5);
 }
 
 #[tokio::test]
@@ -400,7 +380,7 @@ async fn the_reporters_status_form_offers_no_verdicts_and_posting_one_is_refused
     let app = TestApp::spawn().await;
     let id = app.fixture().await.claim.id.to_string();
     assert_eq!(
-        status(&app.client, &app, &id, "in_review").await.status(),
+        status(&app.api(), &app, &id, "in_review").await.status(),
         200
     );
     let reporter = app.new_user(Role::Reporter, "Rafa Reporter").await;
@@ -428,8 +408,5 @@ async fn the_reporters_status_form_offers_no_verdicts_and_posting_one_is_refused
         .await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("editors"));
-    assert_eq!(
-        current_status(&app, &id).await,
-        ("in_review".into(), version)
-    );
+    assert_eq!(current_status(&app, &id).await, (Status::InReview, version));
 }
