@@ -260,6 +260,12 @@ impl ClaimBuilder {
         self
     }
 
+    /// A new source with more than a name and a type.
+    pub fn new_source_body(mut self, source: SourceBody) -> Self {
+        self.body.new_source = Some(source);
+        self
+    }
+
     pub fn quote(mut self, quote: &str) -> Self {
         self.body.quote = quote.into();
         self
