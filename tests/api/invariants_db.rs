@@ -15,15 +15,8 @@ use uuid::Uuid;
 
 /// A claim created through the API (version 1, one `created` history row).
 async fn new_claim(app: &TestApp, quote: &str) -> Uuid {
-    let story = app.story(&format!("Story of {quote}")).await;
-    let source = app
-        .source(&format!("Source of {quote}"), "government")
-        .await;
-    app.claim(&story, &source, quote).await["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    let story = app.story().create().await;
+    app.claim(&story).quote(quote).create().await.id
 }
 
 async fn version(conn: &mut AsyncPgConnection, id: Uuid) -> (i32, DateTime<Utc>) {
@@ -121,8 +114,8 @@ async fn one_edit_of_wording_and_figures_is_one_bump() {
 #[tokio::test]
 async fn figures_written_with_a_new_claim_leave_it_at_version_one() {
     let app = TestApp::spawn().await;
-    let story = app.story("New claim with figures").await;
-    let source = app.source("Figures source", "military").await;
+    let story = app.story().create().await.id;
+    let source = app.source().create().await.id;
     let res = app
         .post_json(
             "/api/claims",
@@ -140,10 +133,9 @@ async fn figures_written_with_a_new_claim_leave_it_at_version_one() {
 #[tokio::test]
 async fn an_api_edit_of_figures_alone_bumps_once_and_is_recorded() {
     let app = TestApp::spawn().await;
-    let story = app.story("API figures").await;
-    let source = app.source("API figures source", "monitor").await;
-    let claim = app.claim(&story, &source, "Counted").await;
-    let id = claim["id"].as_str().unwrap();
+    let story = app.story().create().await;
+    let claim = app.claim(&story).quote("Counted").create().await;
+    let (id, story, source) = (claim.id, claim.story_id, claim.source_id);
     let edit = |figures: serde_json::Value, quote: &str, version: i64| {
         json!({ "story_id": story, "source_id": source, "quote": quote,
                 "figures": figures, "version": version })
@@ -379,8 +371,8 @@ struct Times {
 #[tokio::test]
 async fn created_at_is_set_by_the_database_clock() {
     let app = TestApp::spawn().await;
-    let story: Uuid = app.story("Clock story").await.parse().unwrap();
-    let source: Uuid = app.source("Clock source", "media").await.parse().unwrap();
+    let story: Uuid = app.story().create().await.id;
+    let source: Uuid = app.source().create().await.id;
     let mut conn = app.db.conn().await;
     let (claim, first, second, audit) = conn
         .transaction::<_, diesel::result::Error, _>(async |c| {
