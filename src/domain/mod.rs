@@ -11,6 +11,7 @@ pub mod source_type;
 pub mod status;
 pub mod text;
 pub mod validation;
+pub mod version;
 
 pub use drafts::{
     ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput,
@@ -20,3 +21,4 @@ pub use role::{Access, Role};
 pub use source_type::SourceType;
 pub use status::{ClaimStatus, Transition, TransitionError};
 pub use validation::FieldErrors;
+pub use version::Version;

@@ -8,7 +8,7 @@ use super::story::{self, Story};
 use super::{Actor, WriteError};
 use crate::db::schema::{claim_figures, claims, sources, stories};
 use crate::domain::drafts::{ClaimDraft, SourceRef, StatusChange, StatusChangeInput};
-use crate::domain::{ClaimStatus, FieldErrors, Figure, SourceType};
+use crate::domain::{ClaimStatus, FieldErrors, Figure, SourceType, Version};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -418,10 +418,12 @@ pub async fn create(
     .await
 }
 
+/// The claim, locked for the rest of the transaction, if it is still at
+/// the version the edit was based on.
 async fn lock(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: Option<i32>,
+    expected: Version,
 ) -> Result<Claim, WriteError> {
     let current: Claim = claims::table
         .find(id)
@@ -429,12 +431,12 @@ async fn lock(
         .for_update()
         .first(conn)
         .await?;
-    match expected_version {
-        Some(v) if v != current.version => Err(WriteError::Stale {
+    if expected != current.version {
+        return Err(WriteError::Stale {
             current: current.version,
-        }),
-        _ => Ok(current),
+        });
     }
+    Ok(current)
 }
 
 /// Before/after of every field an edit changed, for the history.
@@ -479,11 +481,11 @@ pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     draft: &ClaimDraft,
-    expected_version: Option<i32>,
+    expected: Version,
     actor: Actor,
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
-        let before = lock(conn, id, expected_version).await?;
+        let before = lock(conn, id, expected).await?;
         let before_figures = figures_for(conn, id).await?;
         let source_id = resolve_source(conn, &draft.source, actor).await?;
         let proposed = Claim {
@@ -531,11 +533,11 @@ pub async fn change_status(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     input: &StatusChangeInput,
-    expected_version: Option<i32>,
+    expected: Version,
     actor: Actor,
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
-        let current = lock(conn, id, expected_version).await?;
+        let current = lock(conn, id, expected).await?;
         let StatusChange {
             transition,
             evidence,
@@ -586,10 +588,11 @@ pub async fn set_review_url(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     url: Option<&str>,
+    expected: Version,
     actor: Actor,
 ) -> Result<Claim, WriteError> {
     conn.transaction::<_, WriteError, _>(async move |conn| {
-        let before = lock(conn, id, None).await?;
+        let before = lock(conn, id, expected).await?;
         let after = diesel::update(claims::table.find(id))
             .set((
                 claims::review_url.eq(url),
@@ -623,13 +626,18 @@ pub async fn walk_to(
     if target.is_final() {
         path.push(target);
     }
+    // Each step is based on the version the previous one left.
+    let mut version = Version::from(find(conn, id).await?.version);
     for to in path {
         let input = StatusChangeInput {
             status: to.as_str().into(),
             reason: reason.to_owned(),
-            evidence: String::new(),
+            ..Default::default()
         };
-        change_status(conn, id, &input, None, actor).await?;
+        version = change_status(conn, id, &input, version, actor)
+            .await?
+            .version
+            .into();
     }
     Ok(())
 }

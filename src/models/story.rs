@@ -4,7 +4,7 @@ use super::audit::{self, Entry};
 use super::{Actor, WriteError};
 use crate::db::schema::{claims, stories};
 use crate::domain::drafts::StoryDraft;
-use crate::domain::ClaimStatus;
+use crate::domain::{ClaimStatus, Version};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -76,12 +76,12 @@ pub async fn create(
     .await
 }
 
-/// Edits a story if it is still at `expected_version` (when given).
+/// Edits a story if it is still at the version the edit was based on.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     d: &StoryDraft,
-    expected_version: Option<i32>,
+    expected: Version,
     actor: Actor,
 ) -> Result<Story, WriteError> {
     conn.transaction(async move |conn| {
@@ -91,7 +91,7 @@ pub async fn update(
             .for_update()
             .first(conn)
             .await?;
-        if expected_version.is_some_and(|v| v != before.version) {
+        if expected != before.version {
             return Err(WriteError::Stale {
                 current: before.version,
             });

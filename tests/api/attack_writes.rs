@@ -80,12 +80,7 @@ async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
     );
 
     // The review URL goes through the same rule.
-    let res = app
-        .post_form(
-            &format!("/claims/{id}/review-url"),
-            &[("review_url", PAYLOAD)],
-        )
-        .await;
+    let res = app.set_review_url(&id.to_string(), PAYLOAD).await;
     assert_eq!(res.status(), 303);
     let detail = app.get_json(&format!("/api/claims/{id}")).await;
     assert_eq!(

@@ -620,6 +620,17 @@ impl TestApp {
         .await
     }
 
+    /// Posts the claim page's fact-check URL form, based on the claim's
+    /// current version, and returns the response.
+    pub async fn set_review_url(&self, id: &str, url: &str) -> reqwest::Response {
+        let version = self.get_json(&format!("/api/claims/{id}")).await["version"].to_string();
+        self.post_form(
+            &format!("/claims/{id}/review-url"),
+            &[("review_url", url), ("version", &version)],
+        )
+        .await
+    }
+
     /// Every claim the API lists (following cursors), newest first.
     pub async fn all_claims(&self, query: &str) -> Vec<serde_json::Value> {
         let mut out = Vec::new();

@@ -157,12 +157,7 @@ async fn rich_source() -> TestApp {
         &LINKS_VERIFIED,
     )
     .await;
-    let res = app
-        .post_form(
-            &format!("/claims/{main}/review-url"),
-            &[("review_url", REVIEW_URL)],
-        )
-        .await;
+    let res = app.set_review_url(&main.to_string(), REVIEW_URL).await;
     assert_eq!(res.status(), 303, "review url");
 
     let sent_back = created(

@@ -1,14 +1,14 @@
 //! Sources: list, create, edit, and a source's page with its claims.
 
 use crate::db::DbPool;
-use crate::domain::drafts::SourceDraft;
+use crate::domain::drafts::{SourceDraft, SourceInput};
 use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow};
 use crate::models::source::{self, Source};
-use crate::models::{Actor, WriteError};
+use crate::models::Actor;
 use crate::web::access::CurrentUser;
-use crate::web::forms::{self, Form, Query, SourceForm};
+use crate::web::forms::{self, Form, Query};
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
@@ -41,7 +41,7 @@ async fn list(pool: web::Data<DbPool>, me: CurrentUser) -> AppResult<HttpRespons
 #[template(path = "sources/form.html")]
 pub struct SourceFormPage {
     pub me: Option<CurrentUser>,
-    pub form: SourceForm,
+    pub form: SourceInput,
     pub errors: FieldErrors,
     pub types: Vec<Choice>,
     pub editing: Option<Source>,
@@ -51,7 +51,7 @@ pub struct SourceFormPage {
 impl SourceFormPage {
     fn new(
         me: CurrentUser,
-        form: SourceForm,
+        form: SourceInput,
         errors: FieldErrors,
         editing: Option<Source>,
     ) -> Self {
@@ -69,7 +69,7 @@ impl SourceFormPage {
 async fn new_form(me: CurrentUser) -> AppResult<HttpResponse> {
     ok(&SourceFormPage::new(
         me,
-        SourceForm::default(),
+        SourceInput::default(),
         FieldErrors::new(),
         None,
     ))
@@ -86,12 +86,12 @@ fn source_error(e: diesel::result::Error) -> AppError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    form: Form<SourceForm>,
+    form: Form<SourceInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match SourceDraft::parse(&form.to_input(), "") {
+    let result = match SourceDraft::parse(&form, "") {
         Ok(d) => {
             let mut c = conn(&pool).await?;
             source::create(&mut c, &d, actor)
@@ -119,7 +119,7 @@ async fn edit_form(
     let s = source::find(&mut c, parse_id(&id)?).await?;
     ok(&SourceFormPage::new(
         me,
-        SourceForm::from_source(&s),
+        SourceInput::from_source(&s),
         FieldErrors::new(),
         Some(s),
     ))
@@ -128,28 +128,25 @@ async fn edit_form(
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: Form<SourceForm>,
+    form: Form<SourceInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    // `Err(None)`: the form named no version, so nothing is attempted.
-    let result = match (SourceDraft::parse(&form.to_input(), ""), form.version()) {
-        (_, None) => Err(None),
-        (Ok(d), Some(v)) => source::update(&mut c, id, &d, Some(v), actor)
-            .await
-            .map_err(Some),
-        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
-    };
+    let draft = SourceDraft::parse(&form, "");
+    let result = forms::versioned_write(form.version, draft, async |d, v| {
+        source::update(&mut c, id, &d, v, actor).await
+    })
+    .await;
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/sources/{id}"))),
         Err(e) => forms::refused_write(e, source_error)?,
     };
     let current = source::find(&mut c, id).await?;
     if conflict.is_some() {
-        form.version = current.version.to_string();
+        form.version = Some(current.version.into());
     }
     let page = SourceFormPage {
         conflict,

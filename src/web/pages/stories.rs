@@ -2,7 +2,7 @@
 //! one after another without leaving it.
 
 use crate::db::DbPool;
-use crate::domain::drafts::{ClaimDraft, StoryDraft};
+use crate::domain::drafts::{ClaimDraft, ClaimInput, StoryDraft, StoryInput};
 use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
@@ -10,7 +10,7 @@ use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
-use crate::web::forms::{self, ClaimForm, Form, Query, StoryForm};
+use crate::web::forms::{self, Form, Query};
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
@@ -45,14 +45,14 @@ async fn list(pool: web::Data<DbPool>, me: CurrentUser) -> AppResult<HttpRespons
 #[template(path = "stories/form.html")]
 pub struct StoryFormPage {
     pub me: Option<CurrentUser>,
-    pub form: StoryForm,
+    pub form: StoryInput,
     pub errors: FieldErrors,
     pub editing: Option<Story>,
     pub conflict: Option<String>,
 }
 
 impl StoryFormPage {
-    fn new(me: CurrentUser, form: StoryForm, editing: Option<Story>) -> Self {
+    fn new(me: CurrentUser, form: StoryInput, editing: Option<Story>) -> Self {
         StoryFormPage {
             me: Some(me),
             form,
@@ -64,7 +64,7 @@ impl StoryFormPage {
 }
 
 async fn new_form(me: CurrentUser) -> AppResult<HttpResponse> {
-    ok(&StoryFormPage::new(me, StoryForm::default(), None))
+    ok(&StoryFormPage::new(me, StoryInput::default(), None))
 }
 
 fn story_error(e: diesel::result::Error) -> AppError {
@@ -78,12 +78,12 @@ fn story_error(e: diesel::result::Error) -> AppError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    form: Form<StoryForm>,
+    form: Form<StoryInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match StoryDraft::parse(&form.to_input()) {
+    let result = match StoryDraft::parse(&form) {
         Ok(d) => {
             let mut c = conn(&pool).await?;
             story::create(&mut c, &d, actor).await.map_err(story_error)
@@ -110,34 +110,31 @@ async fn edit_form(
 ) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let s = story::find(&mut c, parse_id(&id)?).await?;
-    ok(&StoryFormPage::new(me, StoryForm::from_story(&s), Some(s)))
+    ok(&StoryFormPage::new(me, StoryInput::from_story(&s), Some(s)))
 }
 
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: Form<StoryForm>,
+    form: Form<StoryInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    // `Err(None)`: the form named no version, so nothing is attempted.
-    let result = match (StoryDraft::parse(&form.to_input()), form.version()) {
-        (_, None) => Err(None),
-        (Ok(d), Some(v)) => story::update(&mut c, id, &d, Some(v), actor)
-            .await
-            .map_err(Some),
-        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
-    };
+    let draft = StoryDraft::parse(&form);
+    let result = forms::versioned_write(form.version, draft, async |d, v| {
+        story::update(&mut c, id, &d, v, actor).await
+    })
+    .await;
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(see_other(&format!("/stories/{id}"))),
         Err(e) => forms::refused_write(e, story_error)?,
     };
     let current = story::find(&mut c, id).await?;
     if conflict.is_some() {
-        form.version = current.version.to_string();
+        form.version = Some(current.version.into());
     }
     let page = StoryFormPage {
         errors,
@@ -155,7 +152,7 @@ pub struct StoryPage {
     pub counts: Vec<(ClaimStatus, i64)>,
     pub rows: Vec<ClaimRow>,
     pub next_url: Option<String>,
-    pub form: ClaimForm,
+    pub form: ClaimInput,
     pub errors: FieldErrors,
     pub sources: Vec<Source>,
     pub types: Vec<Choice>,
@@ -173,7 +170,7 @@ async fn story_page(
     pool: &DbPool,
     id: Uuid,
     after: Option<Cursor>,
-    form: Option<ClaimForm>,
+    form: Option<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<StoryPage> {
     let mut c = conn(pool).await?;
@@ -184,7 +181,7 @@ async fn story_page(
         ..Default::default()
     };
     let page = claim::list(&c, &filter, claim::MAX_PAGE).await?;
-    let form = form.unwrap_or_else(|| ClaimForm::for_story(id));
+    let form = form.unwrap_or_else(|| ClaimInput::for_story(id));
     Ok(StoryPage {
         me: Some(me),
         counts: view::status_summary(&story::status_counts(&mut c, id).await?),
@@ -216,17 +213,17 @@ async fn show(
 async fn add_claim(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    form: Form<ClaimForm>,
+    form: Form<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     // The story comes from the URL, never from a hidden field that could disagree.
-    let form = ClaimForm {
+    let form = ClaimInput {
         story_id: id.to_string(),
         ..form.into_inner()
     };
     let actor = Actor::user(me.id, me.role);
-    let result = match ClaimDraft::parse(&form.to_input()) {
+    let result = match ClaimDraft::parse(&form) {
         Ok(d) => {
             let mut c = conn(&pool).await?;
             claim::create(&mut c, &d, actor).await
