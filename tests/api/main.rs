@@ -17,6 +17,7 @@ mod csrf;
 mod exports;
 mod health;
 mod imports;
+mod inputs;
 mod invariants;
 mod migrations;
 mod permissions;
