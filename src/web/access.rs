@@ -1,8 +1,9 @@
 //! Who may do what, enforced in one place for every route: a middleware
-//! looks the route up in [`POLICY`], authenticates the request (session
-//! cookie or bearer token), checks the role and, for cookie-authenticated
-//! writes, the `Origin` and the CSRF token. A route missing from the policy
-//! is refused.
+//! looks the route's rule up in the table its declaration made (see
+//! [`crate::web::routes`]), authenticates the request (session cookie or
+//! bearer token), checks the role and, for cookie-authenticated writes, the
+//! `Origin` and the CSRF token. A route without a rule (a method nobody
+//! declared on a known path) is refused.
 
 use crate::auth::token;
 use crate::config::AuthArgs;
@@ -10,6 +11,7 @@ use crate::db::DbPool;
 use crate::domain::{Access, Role};
 use crate::error::{ApiError, AppError};
 use crate::models::{session, user::User};
+use crate::web::routes;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -21,82 +23,6 @@ use uuid::Uuid;
 pub const SESSION_COOKIE: &str = "claimdesk_session";
 pub const CSRF_FIELD: &str = "csrf_token";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
-
-use Access::*;
-
-/// Every route, its method and what it needs. Keep in step with the routes;
-/// the permission-matrix test walks this table.
-pub const POLICY: &[(&str, &str, Access)] = &[
-    ("GET", "/healthz", Public),
-    ("GET", "/static/style.css", Public),
-    ("GET", "/login", Public),
-    ("POST", "/login", Public),
-    ("POST", "/logout", Read),
-    ("GET", "/", Read),
-    ("GET", "/claims/{id}", Read),
-    ("POST", "/claims/{id}/status", Contribute),
-    ("POST", "/claims/{id}/review-url", Edit),
-    ("GET", "/claims/{id}/edit", Contribute),
-    ("POST", "/claims/{id}/edit", Contribute),
-    ("GET", "/stories", Read),
-    ("POST", "/stories", Contribute),
-    ("GET", "/stories/new", Contribute),
-    ("GET", "/stories/{id}", Read),
-    ("POST", "/stories/{id}/claims", Contribute),
-    ("GET", "/stories/{id}/edit", Contribute),
-    ("POST", "/stories/{id}/edit", Contribute),
-    ("GET", "/sources", Read),
-    ("POST", "/sources", Contribute),
-    ("GET", "/sources/new", Contribute),
-    ("GET", "/sources/{id}", Read),
-    ("GET", "/sources/{id}/edit", Contribute),
-    ("POST", "/sources/{id}/edit", Contribute),
-    ("GET", "/profile", Read),
-    ("POST", "/profile/password", Read),
-    ("POST", "/profile/tokens", Read),
-    ("POST", "/profile/tokens/{id}/revoke", Read),
-    ("GET", "/admin/users", Admin),
-    ("POST", "/admin/users", Admin),
-    ("POST", "/admin/users/{id}/role", Admin),
-    ("POST", "/admin/users/{id}/disable", Admin),
-    ("POST", "/admin/users/{id}/enable", Admin),
-    ("POST", "/admin/users/{id}/password", Admin),
-    ("GET", "/admin/audit", Admin),
-    ("GET", "/export", Read),
-    ("GET", "/stories/{id}/report", Read),
-    ("GET", "/sources/{id}/report", Read),
-    ("GET", "/import", Contribute),
-    ("POST", "/import", Contribute),
-    ("GET", "/imports/{id}", Contribute),
-    ("POST", "/imports/{id}", Contribute),
-    ("POST", "/imports/{id}/confirm", Contribute),
-    ("GET", "/api/claims", Read),
-    ("POST", "/api/claims", Contribute),
-    ("GET", "/api/claims/{id}", Read),
-    ("PUT", "/api/claims/{id}", Contribute),
-    ("POST", "/api/claims/{id}/status", Contribute),
-    ("GET", "/api/sources", Read),
-    ("POST", "/api/sources", Contribute),
-    ("GET", "/api/sources/{id}", Read),
-    ("PUT", "/api/sources/{id}", Contribute),
-    ("GET", "/api/stories", Read),
-    ("POST", "/api/stories", Contribute),
-    ("GET", "/api/stories/{id}", Read),
-    ("PUT", "/api/stories/{id}", Contribute),
-];
-
-/// The rule for a request; HEAD is answered like GET.
-pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
-    let method = if method == Method::HEAD {
-        "GET"
-    } else {
-        method.as_str()
-    };
-    POLICY
-        .iter()
-        .find(|(m, p, _)| *m == method && *p == pattern)
-        .map(|(_, _, a)| *a)
-}
 
 /// How the request proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +54,10 @@ impl CurrentUser {
         }
     }
 
-    pub fn can(&self, access: Access) -> bool {
-        self.role.allows(access)
+    /// Whether this user may call a route, asked the way the middleware
+    /// asks it: `me.can("POST", "/claims/{id}/status")` in a template.
+    pub fn can(&self, method: &str, pattern: &str) -> bool {
+        routes::allows(self.role, method, pattern)
     }
 }
 
@@ -416,7 +344,7 @@ pub async fn enforce(
         // No route matched: the handler answers 404 for anyone.
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let Some(access) = rule(req.method(), &pattern) else {
+    let Some(access) = routes::rule(req.method(), &pattern) else {
         tracing::error!(method = %req.method(), %pattern, "route has no access rule; refusing");
         return Ok(deny(
             req,
@@ -432,7 +360,7 @@ pub async fn enforce(
         Ok(None) => return Ok(to_login(req)),
         Err(e) => return Ok(deny(req, e)),
     };
-    if !user.can(access) {
+    if !user.role.allows(access) {
         let msg = format!("Your role ({}) does not allow this.", user.role.label());
         return Ok(deny(req, AppError::Forbidden(msg)));
     }

@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod forms;
 pub mod head;
 pub mod pages;
+pub mod routes;
 pub mod view;
 
 use crate::db::{DbConn, DbPool};
@@ -126,7 +127,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::QueryConfig::default().error_handler(query_error))
     .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
-    .configure(pages::health::configure)
-    .service(web::scope("/api").configure(api::configure))
-    .configure(pages::configure);
+    .default_service(web::to(pages::not_found));
+    routes::register(cfg, self::routes);
+}
+
+/// Every route of the app with its access rule, in the order actix tries
+/// them. A path no route matches answers 404 (as JSON under `/api/`).
+pub fn routes(r: &mut routes::Routes) {
+    pages::health::routes(r);
+    r.scope("/api", api::routes, || web::to(api::not_found));
+    pages::routes(r);
 }

@@ -23,6 +23,7 @@ mod migrations;
 mod permissions;
 mod reports;
 mod roundtrip;
+mod routes;
 mod security;
 mod seeds;
 mod sources;

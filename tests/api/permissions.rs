@@ -1,10 +1,10 @@
-//! The permission matrix: every route × every role (and anonymous), from
-//! one table, checked against the app's own policy so that a route without a
-//! rule (or a rule without a row here) fails; plus the status-workflow rules
-//! that depend on the role.
+//! The permission matrix: every registered route × every role (and
+//! anonymous), judged by the test's own table, which must state the same
+//! rule the route was declared with; plus the status-workflow rules that
+//! depend on the role.
 
 use crate::helpers::{bearer_client, client, location, TestApp, TestUser};
-use claimdesk::domain::Role;
+use claimdesk::domain::{Access, Role};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 /// The least a request needs. Kept separate from `claimdesk::domain::Access`
 /// on purpose: this table is the test's own statement of the rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Need {
     Public,
     Read,
@@ -92,94 +92,36 @@ fn allows(role: Role, need: Need) -> bool {
     }
 }
 
-fn pairs<'a>(rows: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeSet<(String, String)> {
-    rows.map(|(m, p)| (m.to_owned(), p.to_owned())).collect()
+/// The test's own reading of an access rule the app declared.
+fn need_of(access: Access) -> Need {
+    match access {
+        Access::Public => Public,
+        Access::Read => Read,
+        Access::Contribute => Contribute,
+        Access::Edit => Edit,
+        Access::Admin => Admin,
+    }
 }
 
+/// The routes the app registered, each with the rule its declaration gave,
+/// checked against the matrix: a route the matrix does not know, a rule
+/// that differs from it, or a row for a route nobody registers all fail.
 #[test]
-fn the_matrix_and_the_policy_name_the_same_routes() {
-    let ours = pairs(MATRIX.iter().map(|(m, p, _)| (*m, *p)));
+fn the_registered_routes_and_their_rules_are_the_matrix() {
+    let ours: BTreeSet<_> = MATRIX.iter().map(|(m, p, n)| (*m, *p, *n)).collect();
     assert_eq!(ours.len(), MATRIX.len(), "the matrix lists a route twice");
-    let policy = claimdesk::web::access::POLICY;
-    let theirs = pairs(policy.iter().map(|(m, p, _)| (*m, *p)));
-    assert_eq!(theirs.len(), policy.len(), "POLICY lists a route twice");
+    let table = claimdesk::web::routes::table();
+    let theirs: BTreeSet<_> = table
+        .iter()
+        .map(|r| (r.method.as_str(), r.pattern.as_str(), need_of(r.access)))
+        .collect();
+    assert_eq!(theirs.len(), table.len(), "a route is registered twice");
     let missing: Vec<_> = theirs.difference(&ours).collect();
     let extra: Vec<_> = ours.difference(&theirs).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
-        "POLICY has routes the matrix does not test: {missing:?}; \
-         the matrix has routes POLICY does not know: {extra:?}"
-    );
-}
-
-/// Every `.route("…", web::method()…)` registered in `src/web`, read from the
-/// source, so a handler added without a policy rule is caught here (at run
-/// time such a route is refused for everyone).
-fn registered_routes() -> BTreeSet<(String, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
-    let mut out = BTreeSet::new();
-    for (dir, prefix) in [("pages", ""), ("api", "/api")] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let src = std::fs::read_to_string(&path).unwrap();
-            // `.route("/path", web::get()…)`
-            let mut rest = src.as_str();
-            while let Some(at) = rest.find(".route(\"") {
-                rest = &rest[at + 8..];
-                let pattern = &rest[..rest.find('"').unwrap()];
-                let after = &rest[pattern.len()..];
-                let m = &after[after.find("web::").unwrap() + 5..];
-                let method = &m[..m.find('(').unwrap()];
-                out.insert((method.to_uppercase(), format!("{prefix}{pattern}")));
-            }
-            // `web::resource("/path").route(web::get()…).route(web::post()…)`,
-            // up to the parenthesis that closes the enclosing `.service(`.
-            let mut rest = src.as_str();
-            while let Some(at) = rest.find("resource(\"") {
-                rest = &rest[at + 10..];
-                let pattern = &rest[..rest.find('"').unwrap()];
-                let mut depth = 1;
-                let mut end = rest.len();
-                for (i, ch) in rest.char_indices().skip(pattern.len() + 2) {
-                    match ch {
-                        '(' => depth += 1,
-                        ')' => depth -= 1,
-                        _ => {}
-                    }
-                    if depth == 0 {
-                        end = i;
-                        break;
-                    }
-                }
-                let chain = &rest[..end];
-                for (i, _) in chain.match_indices(".route(web::") {
-                    let m = &chain[i + 12..];
-                    let method = &m[..m.find('(').unwrap()];
-                    out.insert((method.to_uppercase(), format!("{prefix}{pattern}")));
-                }
-            }
-        }
-    }
-    out
-}
-
-#[test]
-fn every_registered_route_has_a_rule() {
-    let registered = registered_routes();
-    assert!(registered.len() > 30, "route scan found {registered:?}");
-    let ours = pairs(MATRIX.iter().map(|(m, p, _)| (*m, *p)));
-    let unruled: Vec<_> = registered.difference(&ours).collect();
-    assert!(
-        unruled.is_empty(),
-        "routes registered in src/web without a row in the matrix/policy: {unruled:?}"
-    );
-    let stale: Vec<_> = ours.difference(&registered).collect();
-    assert!(
-        stale.is_empty(),
-        "rules for routes nobody registers: {stale:?}"
+        "registered routes whose rule the matrix does not state: {missing:?}; \
+         matrix rows no registered route matches: {extra:?}"
     );
 }
 
@@ -293,9 +235,16 @@ async fn every_route_for_every_role_and_anonymous() {
     }
 
     let mut cases = Vec::new();
-    for (method, template, need) in MATRIX {
+    // The routes as registered, each judged by the matrix's own rule.
+    for route in claimdesk::web::routes::table() {
+        let (method, template) = (route.method.as_str(), route.pattern.as_str());
+        let need = MATRIX
+            .iter()
+            .find(|(m, p, _)| *m == method && *p == template)
+            .map(|(_, _, n)| *n)
+            .unwrap_or_else(|| panic!("{method} {template} has no row in the matrix"));
         for (role, c) in &callers {
-            cases.push((*method, *template, *need, *role, c.clone()));
+            cases.push((method, template, need, *role, c.clone()));
         }
     }
     let (app, ids, login) = (&app, &ids, &login);

@@ -4,22 +4,24 @@
 use super::{invalid, parse_id, tagged, versioned_write};
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, StatusChangeInput};
+use crate::domain::Access;
 use crate::error::{ApiError, ApiResult};
 use crate::models::claim::{self, ClaimRow};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::conn;
 use crate::web::forms::{ClaimQuery, Query};
+use crate::web::routes::Routes;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/claims", web::get().to(list))
-        .route("/claims", web::post().to(create))
-        .route("/claims/{id}", web::get().to(get))
-        .route("/claims/{id}", web::put().to(replace))
-        .route("/claims/{id}/status", web::post().to(change_status));
+pub fn routes(r: &mut Routes) {
+    r.get("/claims", Access::Read, list)
+        .post("/claims", Access::Contribute, create)
+        .get("/claims/{id}", Access::Read, get)
+        .put("/claims/{id}", Access::Contribute, replace)
+        .post("/claims/{id}/status", Access::Contribute, change_status);
 }
 
 #[derive(Serialize)]

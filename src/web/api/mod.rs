@@ -8,17 +8,17 @@ pub mod stories;
 use crate::domain::{FieldErrors, Version};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::WriteError;
-use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use crate::web::routes::Routes;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(claims::configure)
-        .configure(sources::configure)
-        .configure(stories::configure)
-        .default_service(web::to(not_found));
+pub fn routes(r: &mut Routes) {
+    claims::routes(r);
+    sources::routes(r);
+    stories::routes(r);
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+pub(crate) async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))
 }
 

@@ -3,20 +3,22 @@
 use super::{invalid, parse_id, status_counts, tagged, versioned_write, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{SourceDraft, SourceInput};
+use crate::domain::Access;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::source::{self, Source};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::conn;
+use crate::web::routes::Routes;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sources", web::get().to(list))
-        .route("/sources", web::post().to(create))
-        .route("/sources/{id}", web::get().to(get))
-        .route("/sources/{id}", web::put().to(replace));
+pub fn routes(r: &mut Routes) {
+    r.get("/sources", Access::Read, list)
+        .post("/sources", Access::Contribute, create)
+        .get("/sources/{id}", Access::Read, get)
+        .put("/sources/{id}", Access::Contribute, replace);
 }
 
 #[derive(Serialize)]

@@ -3,20 +3,22 @@
 use super::{invalid, parse_id, status_counts, tagged, versioned_write, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{StoryDraft, StoryInput};
+use crate::domain::Access;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::story::{self, Story};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::conn;
+use crate::web::routes::Routes;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/stories", web::get().to(list))
-        .route("/stories", web::post().to(create))
-        .route("/stories/{id}", web::get().to(get))
-        .route("/stories/{id}", web::put().to(replace));
+pub fn routes(r: &mut Routes) {
+    r.get("/stories", Access::Read, list)
+        .post("/stories", Access::Contribute, create)
+        .get("/stories/{id}", Access::Read, get)
+        .put("/stories/{id}", Access::Contribute, replace);
 }
 
 #[derive(Serialize)]

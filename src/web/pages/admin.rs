@@ -4,26 +4,28 @@
 use crate::auth::{password, token};
 use crate::db::DbPool;
 use crate::domain::drafts::{UserDraft, UserInput};
+use crate::domain::Access;
 use crate::domain::{validation as v, FieldErrors, Role};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, AuditFilter, AuditRow};
 use crate::models::user::{self, User, EMAIL_CONSTRAINT};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
+use crate::web::routes::Routes;
 use crate::web::{conn, ok, parse_id, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(users))
-        .route("/admin/users", web::post().to(create_user))
-        .route("/admin/users/{id}/role", web::post().to(set_role))
-        .route("/admin/users/{id}/disable", web::post().to(disable))
-        .route("/admin/users/{id}/enable", web::post().to(enable))
-        .route("/admin/users/{id}/password", web::post().to(reset_password))
-        .route("/admin/audit", web::get().to(audit_log));
+pub fn routes(r: &mut Routes) {
+    r.get("/admin/users", Access::Admin, users)
+        .post("/admin/users", Access::Admin, create_user)
+        .post("/admin/users/{id}/role", Access::Admin, set_role)
+        .post("/admin/users/{id}/disable", Access::Admin, disable)
+        .post("/admin/users/{id}/enable", Access::Admin, enable)
+        .post("/admin/users/{id}/password", Access::Admin, reset_password)
+        .get("/admin/audit", Access::Admin, audit_log);
 }
 
 #[derive(Template)]

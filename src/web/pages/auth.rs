@@ -9,22 +9,24 @@
 use crate::auth::{gate, password, token};
 use crate::config::AuthArgs;
 use crate::db::DbPool;
+use crate::domain::Access;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, Entry};
 use crate::models::session;
 use crate::models::user::{self, Admission, User};
 use crate::web::access::{self, CurrentUser, CSRF_FIELD, SESSION_COOKIE};
+use crate::web::routes::Routes;
 use crate::web::{conn, render, see_other};
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout));
+pub fn routes(r: &mut Routes) {
+    r.get("/login", Access::Public, login_form)
+        .post("/login", Access::Public, login)
+        .post("/logout", Access::Read, logout);
 }
 
 /// Longest e-mail address (RFC 5321 path limit), in characters.

@@ -2,6 +2,7 @@
 
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, ReviewUrlInput, StatusChangeInput};
+use crate::domain::Access;
 use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::export::{claimreview, Publisher};
@@ -12,19 +13,20 @@ use crate::models::story::{self, Story};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::forms::{self, ClaimQuery, Form, Query};
+use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_id, render, see_other};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(board))
-        .route("/claims/{id}", web::get().to(show))
-        .route("/claims/{id}/status", web::post().to(change_status))
-        .route("/claims/{id}/review-url", web::post().to(set_review_url))
-        .route("/claims/{id}/edit", web::get().to(edit_form))
-        .route("/claims/{id}/edit", web::post().to(update));
+pub fn routes(r: &mut Routes) {
+    r.get("/", Access::Read, board)
+        .get("/claims/{id}", Access::Read, show)
+        .post("/claims/{id}/status", Access::Contribute, change_status)
+        .post("/claims/{id}/review-url", Access::Edit, set_review_url)
+        .get("/claims/{id}/edit", Access::Contribute, edit_form)
+        .post("/claims/{id}/edit", Access::Contribute, update);
 }
 
 pub const BOARD_PAGE: i64 = 50;

@@ -3,16 +3,18 @@
 //! batch, so the download starts at once and memory stays flat.
 
 use crate::db::DbPool;
+use crate::domain::Access;
 use crate::error::{AppError, AppResult};
 use crate::export::driver::Exporter;
 use crate::export::{Format, Publisher};
 use crate::web::access::CurrentUser;
 use crate::web::forms::ClaimQuery;
+use crate::web::routes::Routes;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/export", web::get().to(download));
+pub fn routes(r: &mut Routes) {
+    r.get("/export", Access::Read, download);
 }
 
 #[derive(serde::Deserialize, Default)]

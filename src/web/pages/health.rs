@@ -2,14 +2,16 @@
 
 use crate::db::deadline::{bounded_for, HEALTH_TIMEOUT};
 use crate::db::DbPool;
+use crate::domain::Access;
+use crate::web::routes::Routes;
 use actix_web::{web, HttpResponse};
 use diesel_async::RunQueryDsl;
 
 const STYLE: &str = include_str!("../../../static/style.css");
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/static/style.css", web::get().to(style));
+pub fn routes(r: &mut Routes) {
+    r.get("/healthz", Access::Public, healthz)
+        .get("/static/style.css", Access::Public, style);
 }
 
 /// 200 when a connection can be had and answers `SELECT 1`, 503 otherwise,

@@ -9,11 +9,13 @@ use crate::config::ImportLimits;
 use crate::db::deadline::{between_beats, Heartbeat};
 use crate::db::DbPool;
 use crate::domain::import::check_file;
+use crate::domain::Access;
 use crate::error::{AppError, AppResult};
 use crate::json_import::{self, JsonFormat, JsonImportError, JsonImportReport};
 use crate::models::import::{self, Import, ImportError, Kind, PreviewRow, PAGE};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
+use crate::web::routes::Routes;
 use crate::web::{conn, ok, parse_id, render, see_other};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -97,16 +99,17 @@ pub const EDIT_MAX: usize = import::KEEP_CONTENT_MAX;
 /// Room for the form encoding around an [`EDIT_MAX`] file.
 const REVISE_BODY_MAX: usize = 4 * EDIT_MAX;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/import", web::get().to(upload_form))
-        .route("/import", web::post().to(upload))
-        .service(
-            web::resource("/imports/{id}")
-                .app_data(web::PayloadConfig::new(REVISE_BODY_MAX))
-                .route(web::get().to(show))
-                .route(web::post().to(revise)),
+pub fn routes(r: &mut Routes) {
+    r.get("/import", Access::Contribute, upload_form)
+        .post("/import", Access::Contribute, upload)
+        .get("/imports/{id}", Access::Contribute, show)
+        .post_with(
+            "/imports/{id}",
+            Access::Contribute,
+            web::PayloadConfig::new(REVISE_BODY_MAX),
+            revise,
         )
-        .route("/imports/{id}/confirm", web::post().to(confirm));
+        .post("/imports/{id}/confirm", Access::Contribute, confirm);
 }
 
 #[derive(Template)]

@@ -11,21 +11,20 @@ pub mod reports;
 pub mod sources;
 pub mod stories;
 
-use actix_web::web;
+use crate::web::routes::Routes;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(auth::configure)
-        .configure(profile::configure)
-        .configure(admin::configure)
-        .configure(claims::configure)
-        .configure(exports::configure)
-        .configure(reports::configure)
-        .configure(imports::configure)
-        .configure(stories::configure)
-        .configure(sources::configure)
-        .default_service(web::to(not_found));
+pub fn routes(r: &mut Routes) {
+    auth::routes(r);
+    profile::routes(r);
+    admin::routes(r);
+    claims::routes(r);
+    exports::routes(r);
+    reports::routes(r);
+    imports::routes(r);
+    stories::routes(r);
+    sources::routes(r);
 }
 
-async fn not_found() -> crate::error::AppResult<actix_web::HttpResponse> {
+pub(crate) async fn not_found() -> crate::error::AppResult<actix_web::HttpResponse> {
     Err(crate::error::AppError::NotFound)
 }

@@ -4,23 +4,25 @@ use super::auth::reopen;
 use crate::auth::password;
 use crate::config::AuthArgs;
 use crate::db::DbPool;
+use crate::domain::Access;
 use crate::domain::{self, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, Entry};
 use crate::models::session::{self, ApiToken};
 use crate::models::{user, Actor};
 use crate::web::access::CurrentUser;
+use crate::web::routes::Routes;
 use crate::web::{conn, ok, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/profile", web::get().to(show))
-        .route("/profile/password", web::post().to(change_password))
-        .route("/profile/tokens", web::post().to(create_token))
-        .route("/profile/tokens/{id}/revoke", web::post().to(revoke_token));
+pub fn routes(r: &mut Routes) {
+    r.get("/profile", Access::Read, show)
+        .post("/profile/password", Access::Read, change_password)
+        .post("/profile/tokens", Access::Read, create_token)
+        .post("/profile/tokens/{id}/revoke", Access::Read, revoke_token);
 }
 
 #[derive(Template)]

@@ -1,6 +1,7 @@
 //! Printable reports per story and per source, also as Markdown.
 
 use crate::db::DbPool;
+use crate::domain::Access;
 use crate::domain::ClaimStatus;
 use crate::error::AppResult;
 use crate::export::report::{self, Coverage, TimelineEntry};
@@ -10,13 +11,14 @@ use crate::models::export::ExportClaim;
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
 use crate::web::access::CurrentUser;
+use crate::web::routes::Routes;
 use crate::web::{conn, ok, parse_id, view};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/stories/{id}/report", web::get().to(story_report))
-        .route("/sources/{id}/report", web::get().to(source_report));
+pub fn routes(r: &mut Routes) {
+    r.get("/stories/{id}/report", Access::Read, story_report)
+        .get("/sources/{id}/report", Access::Read, source_report);
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -2,6 +2,7 @@
 
 use crate::db::DbPool;
 use crate::domain::drafts::{SourceDraft, SourceInput};
+use crate::domain::Access;
 use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow};
@@ -9,19 +10,20 @@ use crate::models::source::{self, Source};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::forms::{self, Form, Query};
+use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sources", web::get().to(list))
-        .route("/sources", web::post().to(create))
-        .route("/sources/new", web::get().to(new_form))
-        .route("/sources/{id}", web::get().to(show))
-        .route("/sources/{id}/edit", web::get().to(edit_form))
-        .route("/sources/{id}/edit", web::post().to(update));
+pub fn routes(r: &mut Routes) {
+    r.get("/sources", Access::Read, list)
+        .post("/sources", Access::Contribute, create)
+        .get("/sources/new", Access::Contribute, new_form)
+        .get("/sources/{id}", Access::Read, show)
+        .get("/sources/{id}/edit", Access::Contribute, edit_form)
+        .post("/sources/{id}/edit", Access::Contribute, update);
 }
 
 #[derive(Template)]

@@ -3,6 +3,7 @@
 
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, StoryDraft, StoryInput};
+use crate::domain::Access;
 use crate::domain::{ClaimStatus, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
@@ -11,6 +12,7 @@ use crate::models::story::{self, Story};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::forms::{self, Form, Query};
+use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
 use actix_web::http::StatusCode;
@@ -18,14 +20,14 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/stories", web::get().to(list))
-        .route("/stories", web::post().to(create))
-        .route("/stories/new", web::get().to(new_form))
-        .route("/stories/{id}", web::get().to(show))
-        .route("/stories/{id}/claims", web::post().to(add_claim))
-        .route("/stories/{id}/edit", web::get().to(edit_form))
-        .route("/stories/{id}/edit", web::post().to(update));
+pub fn routes(r: &mut Routes) {
+    r.get("/stories", Access::Read, list)
+        .post("/stories", Access::Contribute, create)
+        .get("/stories/new", Access::Contribute, new_form)
+        .get("/stories/{id}", Access::Read, show)
+        .post("/stories/{id}/claims", Access::Contribute, add_claim)
+        .get("/stories/{id}/edit", Access::Contribute, edit_form)
+        .post("/stories/{id}/edit", Access::Contribute, update);
 }
 
 #[derive(Template)]
