@@ -13,6 +13,7 @@ use crate::models::WriteError;
 use crate::web::access::CSRF_FIELD;
 use crate::web::view;
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -135,29 +136,46 @@ pub const MISSING_VERSION: &str = "This form was sent without the version of the
      based on, so it could overwrite someone else's change; nothing was saved. The record as \
      stored now is shown; your input is kept in the form — check it and submit again.";
 
-/// How a refused versioned form write is shown: the status, the field
-/// messages and the banner above the re-rendered form. `None` is a form
-/// without a usable version. `db` turns a database error into a field
-/// message where it can (a unique name); anything else is an error page.
-pub fn refused_write(
+/// A refused form write, as the form is shown again: the status, the field
+/// messages and the banner above the form.
+#[derive(Debug)]
+pub struct Refused {
+    pub status: StatusCode,
+    pub errors: FieldErrors,
+    pub conflict: Option<String>,
+}
+
+impl Refused {
+    fn new(status: StatusCode, errors: FieldErrors, conflict: Option<String>) -> Self {
+        Refused {
+            status,
+            errors,
+            conflict,
+        }
+    }
+}
+
+/// `None` is a form without a usable version. `db` turns a database error
+/// into a field message where it can (a unique name); anything else is an
+/// error page.
+fn refuse(
     err: Option<WriteError>,
     db: impl FnOnce(diesel::result::Error) -> AppError,
-) -> Result<(actix_web::http::StatusCode, FieldErrors, Option<String>), AppError> {
-    use actix_web::http::StatusCode;
+) -> Result<Refused, AppError> {
     match err {
-        None => Ok((
+        None => Ok(Refused::new(
             StatusCode::PRECONDITION_REQUIRED,
             FieldErrors::new(),
             Some(MISSING_VERSION.to_owned()),
         )),
-        Some(WriteError::Invalid(e)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, e, None)),
-        Some(WriteError::Stale { current }) => Ok((
+        Some(WriteError::Invalid(e)) => Ok(Refused::new(StatusCode::UNPROCESSABLE_ENTITY, e, None)),
+        Some(WriteError::Stale { current }) => Ok(Refused::new(
             StatusCode::CONFLICT,
             FieldErrors::new(),
             Some(view::stale_message(current)),
         )),
         Some(WriteError::Db(e)) => match db(e) {
-            AppError::Validation(e) => Ok((StatusCode::UNPROCESSABLE_ENTITY, e, None)),
+            AppError::Validation(e) => Ok(Refused::new(StatusCode::UNPROCESSABLE_ENTITY, e, None)),
             other => Err(other),
         },
         Some(e) => Err(e.into()),
@@ -165,17 +183,39 @@ pub fn refused_write(
 }
 
 /// A versioned form write: a form without a usable version attempts
-/// nothing (`Err(None)`, answered 428); an invalid draft is refused as
-/// such; otherwise `write` runs against the version the form was based on.
+/// nothing (428); an invalid draft is refused as such (422); otherwise
+/// `write` runs against the version the form was based on (409 when
+/// stale). `Ok(Err(_))`: show the form again.
 pub async fn versioned_write<D, T>(
     version: Option<Version>,
     draft: Result<D, FieldErrors>,
+    db: impl FnOnce(diesel::result::Error) -> AppError,
     write: impl AsyncFnOnce(D, Version) -> Result<T, WriteError>,
-) -> Result<T, Option<WriteError>> {
-    match (draft, version) {
+) -> Result<Result<T, Refused>, AppError> {
+    let result = match (draft, version) {
         (_, None) => Err(None),
         (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
         (Ok(d), Some(v)) => write(d, v).await.map_err(Some),
+    };
+    match result {
+        Ok(t) => Ok(Ok(t)),
+        Err(e) => refuse(e, db).map(Err),
+    }
+}
+
+/// A form that creates a record: like [`versioned_write`] without a version.
+pub async fn create_write<D, T>(
+    draft: Result<D, FieldErrors>,
+    db: impl FnOnce(diesel::result::Error) -> AppError,
+    write: impl AsyncFnOnce(D) -> Result<T, WriteError>,
+) -> Result<Result<T, Refused>, AppError> {
+    let result = match draft {
+        Err(e) => Err(WriteError::Invalid(e)),
+        Ok(d) => write(d).await,
+    };
+    match result {
+        Ok(t) => Ok(Ok(t)),
+        Err(e) => refuse(Some(e), db).map(Err),
     }
 }
 

@@ -149,24 +149,24 @@ async fn change_status(
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
     // The change is checked against the locked claim, inside the write.
-    let result = forms::versioned_write(form.version, Ok(&form), async |f, v| {
-        claim::change_status(&mut c, id, f, v, actor).await
-    })
-    .await;
-    let (status, errors, conflict) = match result {
-        Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status"))),
-        Err(e) => forms::refused_write(e, AppError::from)?,
-    };
+    let refused =
+        match forms::versioned_write(form.version, Ok(&form), AppError::from, async |f, v| {
+            claim::change_status(&mut c, id, f, v, actor).await
+        })
+        .await?
+        {
+            Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status"))),
+            Err(r) => r,
+        };
     // Re-render with the editor's input kept, against the claim as it is now.
-    let d = claim::find_detail(&mut c, id).await?;
-    let mut page = ClaimPage::new(d, me, &publisher);
+    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
     page.form = StatusChangeInput {
         version: page.form.version,
         ..form
     };
-    page.errors = errors;
-    page.conflict = conflict;
-    render(status, &page)
+    page.errors = refused.errors;
+    page.conflict = refused.conflict;
+    render(refused.status, &page)
 }
 
 #[derive(Template)]
@@ -223,23 +223,24 @@ async fn update(
     let result = {
         // Released before the page below takes its own.
         let mut c = conn(&pool).await?;
-        forms::versioned_write(form.version, ClaimDraft::parse(&form), async |d, v| {
+        let draft = ClaimDraft::parse(&form);
+        forms::versioned_write(form.version, draft, AppError::from, async |d, v| {
             claim::update(&mut c, id, &d, v, actor).await
         })
-        .await
+        .await?
     };
-    let (status, errors, conflict) = match result {
+    let refused = match result {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=edit"))),
-        Err(e) => forms::refused_write(e, AppError::from)?,
+        Err(r) => r,
     };
     let mut page = edit_page(&pool, id, Some(form), me).await?;
-    if conflict.is_some() {
+    if refused.conflict.is_some() {
         // Let the resubmission go through against the current version.
         page.form.version = Some(page.d.claim.version.into());
     }
-    page.errors = errors;
-    page.conflict = conflict;
-    render(status, &page)
+    page.errors = refused.errors;
+    page.conflict = refused.conflict;
+    render(refused.status, &page)
 }
 
 async fn set_review_url(
@@ -253,17 +254,21 @@ async fn set_review_url(
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
-    let result = forms::versioned_write(form.version, form.parse(), async |url, v| {
-        claim::set_review_url(&mut c, id, url.as_deref(), v, actor).await
-    })
-    .await;
-    let (status, errors, conflict) = match result {
+    let refused = match forms::versioned_write(
+        form.version,
+        form.parse(),
+        AppError::from,
+        async |url, v| claim::set_review_url(&mut c, id, url.as_deref(), v, actor).await,
+    )
+    .await?
+    {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=review"))),
-        Err(e) => forms::refused_write(e, AppError::from)?,
+        Err(r) => r,
     };
     // The URL as typed, against the claim as it is now.
     let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
     page.review_form.review_url = form.review_url;
-    page.review_url_error = conflict.or_else(|| errors.get("review_url").map(str::to_owned));
-    render(status, &page)
+    page.review_url_error =
+        (refused.conflict).or_else(|| refused.errors.get("review_url").map(str::to_owned));
+    render(refused.status, &page)
 }

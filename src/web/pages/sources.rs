@@ -13,7 +13,6 @@ use crate::web::forms::{self, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -93,23 +92,18 @@ async fn create(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match SourceDraft::parse(&form, "") {
-        Ok(d) => {
-            let mut c = conn(&pool).await?;
-            source::create(&mut c, &d, actor)
-                .await
-                .map_err(source_error)
-        }
-        Err(e) => Err(AppError::Validation(e)),
+    let mut c = conn(&pool).await?;
+    let draft = SourceDraft::parse(&form, "");
+    let refused = match forms::create_write(draft, source_error, async |d| {
+        Ok(source::create(&mut c, &d, actor).await?)
+    })
+    .await?
+    {
+        Ok(s) => return Ok(see_other(&format!("/sources/{}", s.id))),
+        Err(r) => r,
     };
-    match result {
-        Ok(s) => Ok(see_other(&format!("/sources/{}", s.id))),
-        Err(AppError::Validation(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SourceFormPage::new(me, form, errors, None),
-        ),
-        Err(e) => Err(e),
-    }
+    let page = SourceFormPage::new(me, form, refused.errors, None);
+    render(refused.status, &page)
 }
 
 async fn edit_form(
@@ -138,23 +132,23 @@ async fn update(
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
     let draft = SourceDraft::parse(&form, "");
-    let result = forms::versioned_write(form.version, draft, async |d, v| {
+    let refused = match forms::versioned_write(form.version, draft, source_error, async |d, v| {
         source::update(&mut c, id, &d, v, actor).await
     })
-    .await;
-    let (status, errors, conflict) = match result {
+    .await?
+    {
         Ok(_) => return Ok(see_other(&format!("/sources/{id}"))),
-        Err(e) => forms::refused_write(e, source_error)?,
+        Err(r) => r,
     };
     let current = source::find(&mut c, id).await?;
-    if conflict.is_some() {
+    if refused.conflict.is_some() {
         form.version = Some(current.version.into());
     }
     let page = SourceFormPage {
-        conflict,
-        ..SourceFormPage::new(me, form, errors, Some(current))
+        conflict: refused.conflict,
+        ..SourceFormPage::new(me, form, refused.errors, Some(current))
     };
-    render(status, &page)
+    render(refused.status, &page)
 }
 
 #[derive(Template)]

@@ -9,13 +9,12 @@ use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
-use crate::models::{Actor, WriteError};
+use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::forms::{self, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use uuid::Uuid;
@@ -85,24 +84,21 @@ async fn create(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match StoryDraft::parse(&form) {
-        Ok(d) => {
-            let mut c = conn(&pool).await?;
-            story::create(&mut c, &d, actor).await.map_err(story_error)
-        }
-        Err(e) => Err(AppError::Validation(e)),
+    let mut c = conn(&pool).await?;
+    let draft = StoryDraft::parse(&form);
+    let refused = match forms::create_write(draft, story_error, async |d| {
+        Ok(story::create(&mut c, &d, actor).await?)
+    })
+    .await?
+    {
+        Ok(s) => return Ok(see_other(&format!("/stories/{}", s.id))),
+        Err(r) => r,
     };
-    match result {
-        Ok(s) => Ok(see_other(&format!("/stories/{}", s.id))),
-        Err(AppError::Validation(errors)) => {
-            let page = StoryFormPage {
-                errors,
-                ..StoryFormPage::new(me, form, None)
-            };
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(e) => Err(e),
-    }
+    let page = StoryFormPage {
+        errors: refused.errors,
+        ..StoryFormPage::new(me, form, None)
+    };
+    render(refused.status, &page)
 }
 
 async fn edit_form(
@@ -126,24 +122,24 @@ async fn update(
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
     let draft = StoryDraft::parse(&form);
-    let result = forms::versioned_write(form.version, draft, async |d, v| {
+    let refused = match forms::versioned_write(form.version, draft, story_error, async |d, v| {
         story::update(&mut c, id, &d, v, actor).await
     })
-    .await;
-    let (status, errors, conflict) = match result {
+    .await?
+    {
         Ok(_) => return Ok(see_other(&format!("/stories/{id}"))),
-        Err(e) => forms::refused_write(e, story_error)?,
+        Err(r) => r,
     };
     let current = story::find(&mut c, id).await?;
-    if conflict.is_some() {
+    if refused.conflict.is_some() {
         form.version = Some(current.version.into());
     }
     let page = StoryFormPage {
-        errors,
-        conflict,
+        errors: refused.errors,
+        conflict: refused.conflict,
         ..StoryFormPage::new(me, form, Some(current))
     };
-    render(status, &page)
+    render(refused.status, &page)
 }
 
 #[derive(Template)]
@@ -225,23 +221,22 @@ async fn add_claim(
         ..form.into_inner()
     };
     let actor = Actor::user(me.id, me.role);
-    let result = match ClaimDraft::parse(&form) {
-        Ok(d) => {
-            let mut c = conn(&pool).await?;
+    let result = {
+        // Released before the page below takes its own.
+        let mut c = conn(&pool).await?;
+        forms::create_write(ClaimDraft::parse(&form), AppError::from, async |d| {
             claim::create(&mut c, &d, actor).await
-        }
-        Err(e) => Err(WriteError::Invalid(e)),
+        })
+        .await?
     };
-    match result {
-        Ok(created) => Ok(see_other(&format!(
-            "/stories/{id}?added={}#add-claim",
-            created.id
-        ))),
-        Err(WriteError::Invalid(errors)) => {
-            let mut page = story_page(&pool, id, None, Some(form), me).await?;
-            page.errors = errors;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    let refused = match result {
+        Ok(created) => {
+            let to = format!("/stories/{id}?added={}#add-claim", created.id);
+            return Ok(see_other(&to));
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(r) => r,
+    };
+    let mut page = story_page(&pool, id, None, Some(form), me).await?;
+    page.errors = refused.errors;
+    render(refused.status, &page)
 }
