@@ -3,7 +3,7 @@
 
 use crate::config::{AuthArgs, DbArgs, ImportLimits, ServeArgs, SiteArgs};
 use crate::db::deadline::bounded_for;
-use crate::db::embedded::{EmbeddedError, EmbeddedPostgres};
+use crate::db::embedded::EmbeddedPostgres;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::error::AppError;
 use crate::models::session::Lifetimes;
@@ -13,7 +13,6 @@ use actix_web::{web as aw, App, HttpServer};
 use anyhow::Context;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::net::TcpListener;
-use std::os::unix::fs::DirBuilderExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,7 +48,7 @@ impl Database {
         }
         let dir = std::path::absolute(args.data_dir.join("pg")).context("resolving --data-dir")?;
         tracing::info!(dir = %dir.display(), "DATABASE_URL is unset: using the embedded PostgreSQL cluster");
-        let pg = start_embedded(&dir).await?;
+        let pg = EmbeddedPostgres::start_reachable(&dir).await?;
         pg.ensure_database("claimdesk").await?;
         Ok(Database {
             url: pg.database_url("claimdesk"),
@@ -63,40 +62,6 @@ impl Database {
                 tracing::error!(error = %e, "stopping the embedded PostgreSQL failed");
             }
         }
-    }
-}
-
-/// Where the cluster goes when the `postgres` user cannot enter `dir` (a
-/// checkout under `/root`, mode 0700): a directory of its own under
-/// /var/lib/claimdesk, named after `dir` so each checkout keeps its data.
-fn reachable_data_dir(dir: &std::path::Path) -> std::path::PathBuf {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(dir.as_os_str().as_encoded_bytes());
-    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    std::path::Path::new("/var/lib/claimdesk")
-        .join(name)
-        .join("pg")
-}
-
-async fn start_embedded(dir: &std::path::Path) -> anyhow::Result<EmbeddedPostgres> {
-    match EmbeddedPostgres::start(dir).await {
-        Err(EmbeddedError::DataDirNotReachable { .. }) => {
-            let fallback = reachable_data_dir(dir);
-            let parent = fallback.parent().unwrap_or(&fallback);
-            // Traversable parents: the server runs as `postgres`, not root.
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o755)
-                .create(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-            tracing::warn!(
-                requested = %dir.display(),
-                using = %fallback.display(),
-                "the postgres user cannot enter the data directory; the embedded cluster runs here instead"
-            );
-            Ok(EmbeddedPostgres::start(&fallback).await?)
-        }
-        other => Ok(other?),
     }
 }
 
@@ -298,20 +263,4 @@ fn security_headers() -> DefaultHeaders {
         .fold(DefaultHeaders::new(), |h, &(name, value)| {
             h.add((name, value))
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::reachable_data_dir;
-    use std::path::Path;
-
-    #[test]
-    fn a_checkout_postgres_cannot_enter_gets_its_own_reachable_dir() {
-        let a = reachable_data_dir(Path::new("/root/claimdesk/data/pg"));
-        let b = reachable_data_dir(Path::new("/root/other/data/pg"));
-        assert!(a.starts_with("/var/lib/claimdesk"), "{a:?}");
-        assert!(a.ends_with("pg"));
-        assert_ne!(a, b, "each checkout keeps its own data");
-        assert_eq!(a, reachable_data_dir(Path::new("/root/claimdesk/data/pg")));
-    }
 }

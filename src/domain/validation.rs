@@ -8,6 +8,12 @@ pub const MAX_QUOTE: usize = 10_000;
 pub const MAX_NAME: usize = 200;
 pub const MAX_TEXT: usize = 2_000;
 pub const MAX_URL: usize = 2_000;
+/// Story titles: headlines run longer than names.
+pub const MAX_TITLE: usize = MAX_NAME * 2;
+/// Longest e-mail address (RFC 5321 path limit), in characters.
+pub const MAX_EMAIL: usize = 254;
+/// The label a person gives an API token.
+pub const MAX_TOKEN_NAME: usize = 100;
 
 /// Messages keyed by the form/JSON field they belong to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -15,6 +15,7 @@ mod claims;
 mod concurrency;
 mod csrf;
 mod exports;
+mod forms;
 mod health;
 mod imports;
 mod inputs;

@@ -38,7 +38,7 @@ pub struct StoryDraft {
 impl StoryDraft {
     pub fn parse(input: &StoryInput) -> Result<StoryDraft, FieldErrors> {
         let mut e = FieldErrors::new();
-        let title = e.take("title", v::required(&input.title, v::MAX_NAME * 2));
+        let title = e.take("title", v::required(&input.title, v::MAX_TITLE));
         let outlet = e.take("outlet", v::required(&input.outlet, v::MAX_NAME));
         let url = e.take("url", v::optional_url(Some(&input.url)));
         let published_at = e.take(

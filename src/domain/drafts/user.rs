@@ -22,7 +22,7 @@ pub struct UserDraft {
 impl UserDraft {
     pub fn parse(input: &UserInput) -> Result<UserDraft, FieldErrors> {
         let mut e = FieldErrors::new();
-        let email = e.take("email", v::required(&input.email, v::MAX_NAME));
+        let email = e.take("email", v::required(&input.email, v::MAX_EMAIL));
         if email.as_deref().is_some_and(|m| !m.contains('@')) {
             e.add("email", "Enter an email address.");
         }

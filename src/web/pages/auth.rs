@@ -29,8 +29,8 @@ pub fn routes(r: &mut Routes) {
         .post("/logout", Access::Read, logout);
 }
 
-/// Longest e-mail address (RFC 5321 path limit), in characters.
-pub const EMAIL_MAX: usize = 254;
+/// Longest e-mail address, in characters.
+pub const EMAIL_MAX: usize = crate::domain::validation::MAX_EMAIL;
 /// Longest password accepted at sign-in, in bytes (the policy allows 128
 /// characters; anything longer is not a password of this desk).
 pub const PASSWORD_MAX_BYTES: usize = 1024;

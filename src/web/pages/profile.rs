@@ -127,7 +127,7 @@ async fn create_token(
     me: CurrentUser,
     form: crate::web::forms::Form<TokenForm>,
 ) -> AppResult<HttpResponse> {
-    let name = match domain::validation::required(&form.name, 100) {
+    let name = match domain::validation::required(&form.name, domain::validation::MAX_TOKEN_NAME) {
         Ok(n) => n,
         Err(m) => {
             let p = ProfilePage {
