@@ -1,10 +1,14 @@
-//! The one application error. Variants mean HTTP statuses; HTML handlers
-//! render it inside the site layout, API handlers wrap it in [`ApiError`].
+//! The one application error. Variants mean HTTP statuses; errors of the
+//! layers below (diesel, models, imports, exports) are mapped to it here.
+//! Pages show it inside the site layout (`web::error_page`); API handlers
+//! wrap it in [`ApiError`], answered as JSON.
 
 use crate::domain::FieldErrors;
+use crate::export::driver::ExportError;
+use crate::json_import::JsonImportError;
+use crate::models::WriteError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
@@ -129,6 +133,40 @@ impl From<DieselError> for AppError {
     }
 }
 
+/// A refused write: bad input is 422, a stale version 409 (the API turns
+/// it into 412 where the version came from `If-Match`).
+impl From<WriteError> for AppError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::Db(e) => e.into(),
+            WriteError::Invalid(f) => AppError::Validation(f),
+            WriteError::Forbidden(m) => AppError::Forbidden(m),
+            WriteError::Stale { current } => AppError::Conflict(format!(
+                "Someone else changed this record while you were editing (it is now at version {current}). Reload to see their change, then reapply yours."
+            )),
+        }
+    }
+}
+
+/// An unusable file is a message on the upload field.
+impl From<JsonImportError> for AppError {
+    fn from(err: JsonImportError) -> Self {
+        match err {
+            JsonImportError::File(m) => AppError::Validation(FieldErrors::single("file", m)),
+            JsonImportError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Db(e) => e.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
 /// Errors carried in an `anyhow::Error` (helpers that return one) are
 /// judged by what they wrap: a lost connection is still a 503.
 impl From<anyhow::Error> for AppError {
@@ -200,15 +238,9 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    me: Option<crate::web::access::CurrentUser>,
-    status: u16,
-    title: &'a str,
-    message: String,
-}
-
+/// Status, headers and the message as plain text. Pages are rendered by the
+/// web layer (`web::error_page`), which knows who is asking; this plain
+/// answer is what is left outside it.
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         self.status()
@@ -216,17 +248,10 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         self.log();
-        let status = self.status();
-        let page = ErrorPage {
-            me: None,
-            status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error"),
-            message: self.to_string(),
-        };
-        let body = page.render().unwrap_or_else(|_| self.to_string());
-        let mut res = HttpResponse::build(status);
+        let mut res = HttpResponse::build(self.status());
         self.extra_headers(&mut res);
-        res.content_type("text/html; charset=utf-8").body(body)
+        res.content_type("text/plain; charset=utf-8")
+            .body(self.to_string())
     }
 }
 
@@ -246,6 +271,12 @@ pub struct ApiError(#[from] pub AppError);
 
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
+        ApiError(err.into())
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(err: WriteError) -> Self {
         ApiError(err.into())
     }
 }

@@ -142,7 +142,7 @@ async fn ensure_source(
     conn: &mut AsyncPgConnection,
     file: &SeedFile,
     name: &str,
-) -> Result<uuid::Uuid, WriteError> {
+) -> Result<crate::domain::SourceId, WriteError> {
     if let Some(existing) = source::find_by_name(conn, name).await? {
         return Ok(existing.id);
     }
@@ -168,8 +168,8 @@ async fn ensure_source(
 /// Creates the claim unless it exists; returns whether it was created.
 async fn load_claim(
     conn: &mut AsyncPgConnection,
-    story_id: uuid::Uuid,
-    source_id: uuid::Uuid,
+    story_id: crate::domain::StoryId,
+    source_id: crate::domain::SourceId,
     c: &ClaimSeed,
 ) -> Result<bool, WriteError> {
     let draft = ClaimDraft {

@@ -208,6 +208,8 @@ pub fn run(
         let pool = pools[next.fetch_add(1, Ordering::Relaxed) % pools.len()].clone();
         App::new()
             .wrap(from_fn(web::access::enforce))
+            // Outside access, so that its refusals are pages too.
+            .wrap(from_fn(web::error_page::dress))
             // Outside access: authenticating a request uses the database too.
             .wrap(from_fn(web::deadline::enforce))
             .wrap(from_fn(web::head::as_get))

@@ -4,6 +4,7 @@
 pub mod drafts;
 pub mod figures;
 pub mod formula;
+pub mod ids;
 pub mod import;
 pub mod password;
 pub mod role;
@@ -17,6 +18,9 @@ pub use drafts::{
     ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput,
 };
 pub use figures::Figure;
+pub use ids::{
+    ClaimId, EvidenceId, FigureId, HistoryId, ImportId, SourceId, StoryId, TokenId, UserId,
+};
 pub use role::{Access, Role};
 pub use source_type::SourceType;
 pub use status::{ClaimStatus, Transition, TransitionError};

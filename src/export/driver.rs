@@ -31,15 +31,6 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
 }
 
-impl From<ExportError> for AppError {
-    fn from(err: ExportError) -> Self {
-        match err {
-            ExportError::Db(e) => e.into(),
-            other => AppError::Internal(other.into()),
-        }
-    }
-}
-
 impl Exporter {
     pub fn new(format: Format, filter: ClaimFilter, publisher: Publisher, bom: bool) -> Self {
         Exporter {

@@ -21,7 +21,6 @@ use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
 use store::{Outcome, Store};
 use tokio::sync::mpsc;
-use uuid::Uuid;
 
 /// The largest single claim the reader accepts (its JSON text): far above a
 /// real one, small enough that a hostile file cannot exhaust memory.
@@ -134,17 +133,6 @@ pub enum JsonImportError {
     Db(#[from] diesel::result::Error),
 }
 
-impl From<JsonImportError> for crate::error::AppError {
-    fn from(err: JsonImportError) -> Self {
-        match err {
-            JsonImportError::File(m) => {
-                crate::error::AppError::Validation(crate::domain::FieldErrors::single("file", m))
-            }
-            JsonImportError::Db(e) => e.into(),
-        }
-    }
-}
-
 /// Imports (`commit`) or previews a JSON or NDJSON export read from
 /// `reader`, the format told by its first bytes. See [`import_json_as`].
 pub async fn import_json<R: Read + Send + 'static>(
@@ -220,7 +208,7 @@ async fn write_all(
     diesel::sql_query(format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})"))
         .execute(conn)
         .await?;
-    let import_id = Uuid::new_v4();
+    let import_id = crate::domain::ImportId::new_v4();
     let mut store = Store::new(actor, import_id);
     let mut report = JsonImportReport::default();
     let mut items = Vec::with_capacity(BATCH);

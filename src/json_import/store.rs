@@ -6,6 +6,7 @@
 use super::record::{ClaimRecord, FileActor, HistoryRecord};
 use crate::db::schema::{audit_log, claim_figures, claim_history, claims, sources, stories};
 use crate::domain::drafts::{SourceDraft, StoryDraft};
+use crate::domain::{ClaimId, HistoryId, ImportId, SourceId, StoryId, UserId};
 use crate::models::audit::{self, Entry};
 use crate::models::claim::NewFigure;
 use crate::models::history::{self, NewHistory};
@@ -15,7 +16,6 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::{HashMap, HashSet};
-use uuid::Uuid;
 
 /// Rows per multi-row INSERT: well below PostgreSQL's 65,535 bind
 /// parameters for the widest row written here (13 columns).
@@ -48,19 +48,19 @@ impl StoryKey {
 /// Lookups made once per file, not once per claim.
 pub struct Store {
     importer: Actor,
-    import_id: Uuid,
-    stories: HashMap<StoryKey, Uuid>,
+    import_id: ImportId,
+    stories: HashMap<StoryKey, StoryId>,
     /// By lower-cased name, as the unique index on sources has it.
-    sources: HashMap<String, Uuid>,
+    sources: HashMap<String, SourceId>,
     /// By lower-cased e-mail: the account, if one exists here.
-    accounts: HashMap<String, Option<Uuid>>,
+    accounts: HashMap<String, Option<UserId>>,
     pub stories_created: u64,
     pub sources_created: u64,
     pub history_entries: u64,
 }
 
 impl Store {
-    pub fn new(importer: Actor, import_id: Uuid) -> Self {
+    pub fn new(importer: Actor, import_id: ImportId) -> Self {
         Store {
             importer,
             import_id,
@@ -95,7 +95,7 @@ impl Store {
         for rec in batch {
             let story_id = self.story(conn, rec).await?;
             let source_id = self.source(conn, rec).await?;
-            rows.push((Uuid::new_v4(), story_id, source_id));
+            rows.push((ClaimId::new_v4(), story_id, source_id));
         }
         let values: Vec<_> = batch
             .iter()
@@ -121,15 +121,15 @@ impl Store {
         // ON CONFLICT on the (story, source, quote) index: a claim already
         // there, written meanwhile by someone else, or repeated within the
         // batch is skipped, not doubled.
-        let inserted: HashSet<Uuid> = diesel::insert_into(claims::table)
+        let inserted: HashSet<ClaimId> = diesel::insert_into(claims::table)
             .values(values)
             .on_conflict_do_nothing()
             .returning(claims::id)
-            .get_results::<Uuid>(conn)
+            .get_results::<ClaimId>(conn)
             .await?
             .into_iter()
             .collect();
-        let new: Vec<(&ClaimRecord, (Uuid, Uuid, Uuid))> = batch
+        let new: Vec<(&ClaimRecord, (ClaimId, StoryId, SourceId))> = batch
             .iter()
             .zip(rows.iter().copied())
             .filter(|(_, (id, _, _))| inserted.contains(id))
@@ -171,7 +171,7 @@ impl Store {
         &mut self,
         conn: &mut AsyncPgConnection,
         rec: &ClaimRecord,
-    ) -> QueryResult<Uuid> {
+    ) -> QueryResult<StoryId> {
         let key = StoryKey::of(&rec.story);
         if let Some(id) = self.stories.get(&key) {
             return Ok(*id);
@@ -191,12 +191,12 @@ impl Store {
         &self,
         conn: &mut AsyncPgConnection,
         rec: &ClaimRecord,
-    ) -> QueryResult<Uuid> {
+    ) -> QueryResult<StoryId> {
         let d = &rec.story;
         let now = Utc::now();
         let s: Story = diesel::insert_into(stories::table)
             .values((
-                stories::id.eq(Uuid::new_v4()),
+                stories::id.eq(StoryId::new_v4()),
                 stories::title.eq(&d.title),
                 stories::outlet.eq(&d.outlet),
                 stories::url.eq(&d.url),
@@ -219,7 +219,7 @@ impl Store {
         &mut self,
         conn: &mut AsyncPgConnection,
         rec: &ClaimRecord,
-    ) -> QueryResult<Uuid> {
+    ) -> QueryResult<SourceId> {
         let key = rec.source.name.to_lowercase();
         if let Some(id) = self.sources.get(&key) {
             return Ok(*id);
@@ -240,11 +240,11 @@ impl Store {
         conn: &mut AsyncPgConnection,
         d: &SourceDraft,
         rec: &ClaimRecord,
-    ) -> QueryResult<Uuid> {
+    ) -> QueryResult<SourceId> {
         let now = Utc::now();
         let s: source::Source = diesel::insert_into(sources::table)
             .values((
-                sources::id.eq(Uuid::new_v4()),
+                sources::id.eq(SourceId::new_v4()),
                 sources::name.eq(&d.name),
                 sources::source_type.eq(d.source_type),
                 sources::affiliation.eq(&d.affiliation),
@@ -264,7 +264,7 @@ impl Store {
     async fn figures(
         &self,
         conn: &mut AsyncPgConnection,
-        new: &[(&ClaimRecord, (Uuid, Uuid, Uuid))],
+        new: &[(&ClaimRecord, (ClaimId, StoryId, SourceId))],
     ) -> QueryResult<()> {
         let rows: Vec<NewFigure> = new
             .iter()
@@ -284,7 +284,7 @@ impl Store {
         &mut self,
         conn: &mut AsyncPgConnection,
         email: &str,
-    ) -> QueryResult<Option<Uuid>> {
+    ) -> QueryResult<Option<UserId>> {
         let key = email.to_lowercase();
         if let Some(found) = self.accounts.get(&key) {
             return Ok(*found);
@@ -299,7 +299,7 @@ impl Store {
     async fn history(
         &mut self,
         conn: &mut AsyncPgConnection,
-        new: &[(&ClaimRecord, (Uuid, Uuid, Uuid))],
+        new: &[(&ClaimRecord, (ClaimId, StoryId, SourceId))],
     ) -> QueryResult<()> {
         let mut plain = Vec::new();
         for (rec, (claim_id, _, _)) in new {
@@ -313,7 +313,7 @@ impl Store {
             }
             // History is read back by (created_at, id): ids ascending in
             // file order keep entries of the same microsecond in order.
-            let mut ids: Vec<Uuid> = rec.history.iter().map(|_| Uuid::new_v4()).collect();
+            let mut ids: Vec<HistoryId> = rec.history.iter().map(|_| HistoryId::new_v4()).collect();
             ids.sort();
             for (h, id) in rec.history.iter().zip(ids) {
                 let entry = self.entry(conn, *claim_id, id, h).await?;
@@ -341,8 +341,8 @@ impl Store {
     async fn entry(
         &mut self,
         conn: &mut AsyncPgConnection,
-        claim_id: Uuid,
-        id: Uuid,
+        claim_id: ClaimId,
+        id: HistoryId,
         h: &HistoryRecord,
     ) -> QueryResult<NewHistory> {
         let mut entry = NewHistory::new(claim_id, h.action);

@@ -2,6 +2,7 @@
 //! refuses UPDATE, DELETE and TRUNCATE on the table.
 
 use crate::db::schema::{audit_log, users};
+use crate::domain::UserId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -12,7 +13,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct Entry {
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub action: &'static str,
     pub object_type: &'static str,
     pub object_id: Option<Uuid>,
@@ -21,17 +22,18 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// `object_id` is any typed id: the object's table is `object_type`.
     pub fn new(
-        actor_id: Option<Uuid>,
+        actor_id: Option<UserId>,
         action: &'static str,
         object_type: &'static str,
-        object_id: Option<Uuid>,
+        object_id: Option<impl Into<Uuid>>,
     ) -> Self {
         Entry {
             actor_id,
             action,
             object_type,
-            object_id,
+            object_id: object_id.map(Into::into),
             before: None,
             after: None,
         }
@@ -60,7 +62,7 @@ pub async fn record(conn: &mut AsyncPgConnection, entry: Entry) -> QueryResult<(
 pub struct AuditRow {
     pub id: i64,
     pub at: DateTime<Utc>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     pub action: String,
     pub object_type: String,
@@ -71,7 +73,7 @@ pub struct AuditRow {
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub object_type: Option<String>,
     pub object_id: Option<Uuid>,
     pub action: Option<String>,

@@ -7,13 +7,12 @@ use super::history::{self, HistoryEntry};
 use super::source::Source;
 use super::story::Story;
 use crate::db::schema::{claim_figures, claim_history, claims, evidence, sources, stories};
-use crate::domain::Figure;
+use crate::domain::{ClaimId, Figure};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// Everything an export writes about one claim.
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +54,7 @@ pub async fn batch(
         q = q.filter(super::claim::cursor_cmp(c, ">"));
     }
     let rows: Vec<(Claim, Source, Story)> = q.load(conn).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(c, _, _)| c.id).collect();
+    let ids: Vec<ClaimId> = rows.iter().map(|(c, _, _)| c.id).collect();
     let mut figures = figures_for(conn, &ids).await?;
     let mut links = evidence_for(conn, &ids).await?;
     let latest = latest_status_changes(conn, &ids).await?;
@@ -90,12 +89,12 @@ fn oldest_first(mut h: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
     h
 }
 
-type FigureRow = (Uuid, String, i64, Option<i64>, Option<chrono::NaiveDate>);
+type FigureRow = (ClaimId, String, i64, Option<i64>, Option<chrono::NaiveDate>);
 
 async fn figures_for(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, Vec<Figure>>> {
+    ids: &[ClaimId],
+) -> QueryResult<HashMap<ClaimId, Vec<Figure>>> {
     let rows: Vec<FigureRow> = claim_figures::table
         .filter(claim_figures::claim_id.eq_any(ids))
         .order((claim_figures::claim_id, claim_figures::position))
@@ -108,7 +107,7 @@ async fn figures_for(
         ))
         .load(conn)
         .await?;
-    let mut map: HashMap<Uuid, Vec<Figure>> = HashMap::new();
+    let mut map: HashMap<ClaimId, Vec<Figure>> = HashMap::new();
     for (id, label, min, max, as_of) in rows {
         map.entry(id).or_default().push(Figure {
             label,
@@ -122,9 +121,9 @@ async fn figures_for(
 
 async fn evidence_for(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, Vec<String>>> {
-    let rows: Vec<(Uuid, String)> = evidence::table
+    ids: &[ClaimId],
+) -> QueryResult<HashMap<ClaimId, Vec<String>>> {
+    let rows: Vec<(ClaimId, String)> = evidence::table
         .filter(evidence::claim_id.eq_any(ids))
         // Oldest status change first, each change's links in the order given.
         .order((
@@ -136,7 +135,7 @@ async fn evidence_for(
         .select((evidence::claim_id, evidence::url))
         .load(conn)
         .await?;
-    let mut map: HashMap<Uuid, Vec<String>> = HashMap::new();
+    let mut map: HashMap<ClaimId, Vec<String>> = HashMap::new();
     for (id, url) in rows {
         map.entry(id).or_default().push(url);
     }
@@ -146,9 +145,9 @@ async fn evidence_for(
 /// Latest status change per claim: its reason and time.
 async fn latest_status_changes(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, (Option<String>, DateTime<Utc>)>> {
-    let rows: Vec<(Uuid, Option<String>, DateTime<Utc>)> = claim_history::table
+    ids: &[ClaimId],
+) -> QueryResult<HashMap<ClaimId, (Option<String>, DateTime<Utc>)>> {
+    let rows: Vec<(ClaimId, Option<String>, DateTime<Utc>)> = claim_history::table
         .filter(claim_history::claim_id.eq_any(ids))
         .filter(claim_history::action.eq("status_changed"))
         .order((

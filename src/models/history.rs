@@ -1,24 +1,23 @@
 //! The append-only history of a claim and the evidence attached to it.
 
 use crate::db::schema::{claim_history, evidence, users};
-use crate::domain::ClaimStatus;
+use crate::domain::{ClaimId, ClaimStatus, EvidenceId, HistoryId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = claim_history)]
 pub struct HistoryRow {
-    pub id: Uuid,
-    pub claim_id: Uuid,
+    pub id: HistoryId,
+    pub claim_id: ClaimId,
     pub action: String,
     pub from_status: Option<ClaimStatus>,
     pub to_status: Option<ClaimStatus>,
     pub reason: Option<String>,
     pub changes: Option<serde_json::Value>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub created_at: DateTime<Utc>,
     /// Who made a change replayed by an import when no account here has
     /// their e-mail; shown through [`HistoryEntry`]'s actor fields.
@@ -31,9 +30,9 @@ pub struct HistoryRow {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = evidence)]
 pub struct Evidence {
-    pub id: Uuid,
-    pub claim_id: Uuid,
-    pub history_id: Option<Uuid>,
+    pub id: EvidenceId,
+    pub claim_id: ClaimId,
+    pub history_id: Option<HistoryId>,
     pub url: String,
     pub created_at: DateTime<Utc>,
     /// Index of the link in the list it was given in; links are always read
@@ -81,23 +80,23 @@ impl HistoryEntry {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = claim_history)]
 pub struct NewHistory {
-    pub id: Uuid,
-    pub claim_id: Uuid,
+    pub id: HistoryId,
+    pub claim_id: ClaimId,
     pub action: &'static str,
     pub from_status: Option<ClaimStatus>,
     pub to_status: Option<ClaimStatus>,
     pub reason: Option<String>,
     pub changes: Option<serde_json::Value>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub imported_actor_name: Option<String>,
     pub imported_actor_email: Option<String>,
 }
 
 impl NewHistory {
-    pub fn new(claim_id: Uuid, action: &'static str) -> Self {
+    pub fn new(claim_id: ClaimId, action: &'static str) -> Self {
         NewHistory {
-            id: Uuid::new_v4(),
+            id: HistoryId::new_v4(),
             claim_id,
             action,
             from_status: None,
@@ -134,7 +133,7 @@ pub async fn append(
         .enumerate()
         .map(|(i, url)| {
             (
-                evidence::id.eq(Uuid::new_v4()),
+                evidence::id.eq(EvidenceId::new_v4()),
                 evidence::claim_id.eq(claim_id),
                 evidence::history_id.eq(Some(history_id)),
                 evidence::url.eq(url),
@@ -153,7 +152,7 @@ pub async fn append(
 /// Full history of a claim, newest first, with evidence per entry.
 pub async fn for_claim(
     conn: &mut AsyncPgConnection,
-    claim_id: Uuid,
+    claim_id: ClaimId,
 ) -> QueryResult<Vec<HistoryEntry>> {
     let rows: Vec<(HistoryRow, Option<(String, String)>)> = claim_history::table
         .left_join(users::table)
@@ -187,8 +186,8 @@ pub async fn for_claim(
 /// Histories of many claims at once (exports), newest first per claim.
 pub async fn for_claims(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<std::collections::HashMap<Uuid, Vec<HistoryEntry>>> {
+    ids: &[ClaimId],
+) -> QueryResult<std::collections::HashMap<ClaimId, Vec<HistoryEntry>>> {
     let rows: Vec<(HistoryRow, Option<(String, String)>)> = claim_history::table
         .left_join(users::table)
         .filter(claim_history::claim_id.eq_any(ids))
@@ -205,14 +204,14 @@ pub async fn for_claims(
         .select(Evidence::as_select())
         .load(conn)
         .await?;
-    let mut by_history: std::collections::HashMap<Uuid, Vec<String>> =
+    let mut by_history: std::collections::HashMap<HistoryId, Vec<String>> =
         std::collections::HashMap::new();
     for e in links {
         if let Some(h) = e.history_id {
             by_history.entry(h).or_default().push(e.url);
         }
     }
-    let mut out: std::collections::HashMap<Uuid, Vec<HistoryEntry>> =
+    let mut out: std::collections::HashMap<ClaimId, Vec<HistoryEntry>> =
         std::collections::HashMap::new();
     for (row, account) in rows {
         let evidence = by_history.remove(&row.id).unwrap_or_default();

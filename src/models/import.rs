@@ -12,7 +12,7 @@ use super::{claim, story, Actor, WriteError};
 use crate::db::schema::{import_rows, imports};
 use crate::domain::drafts::{ClaimDraft, SourceDraft, SourceRef, StoryDraft};
 use crate::domain::import::{ImportRow, Item, Reader, RowError};
-use crate::domain::{Access, ClaimStatus, FieldErrors, Role, SourceType};
+use crate::domain::{Access, ClaimStatus, FieldErrors, ImportId, Role, SourceType, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Nullable, Text};
@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
-use uuid::Uuid;
 
 /// Rows parsed, matched and stored per round trip.
 pub const BATCH: usize = 1000;
@@ -37,8 +36,8 @@ pub const KEEP_CONTENT_MAX: usize = 1024 * 1024;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = imports)]
 pub struct Import {
-    pub id: Uuid,
-    pub user_id: Option<Uuid>,
+    pub id: ImportId,
+    pub user_id: Option<UserId>,
     pub filename: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -56,7 +55,7 @@ pub struct Import {
 impl Import {
     /// Its uploader, and editors (who review everyone's work), may see and
     /// act on an import; to anyone else it does not exist.
-    pub fn is_open_to(&self, user: Uuid, role: Role) -> bool {
+    pub fn is_open_to(&self, user: UserId, role: Role) -> bool {
         self.user_id == Some(user) || role.allows(Access::Edit)
     }
 
@@ -113,7 +112,7 @@ impl From<diesel::result::Error> for ImportError {
 /// One running import per user, held until the transaction ends (commit,
 /// rollback, or the connection dropped with a cancelled request). Taken
 /// atomically by PostgreSQL: two concurrent uploads cannot both get it.
-async fn lock_user(conn: &mut AsyncPgConnection, user: Uuid) -> Result<(), ImportError> {
+async fn lock_user(conn: &mut AsyncPgConnection, user: UserId) -> Result<(), ImportError> {
     #[derive(QueryableByName)]
     struct Got {
         #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -132,7 +131,7 @@ async fn lock_user(conn: &mut AsyncPgConnection, user: Uuid) -> Result<(), Impor
     }
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Import> {
+pub async fn find(conn: &mut AsyncPgConnection, id: ImportId) -> QueryResult<Import> {
     imports::table
         .find(id)
         .select(Import::as_select())
@@ -141,7 +140,10 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Import>
 }
 
 /// The file, when it was small enough to keep.
-pub async fn kept_content(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<String>> {
+pub async fn kept_content(
+    conn: &mut AsyncPgConnection,
+    id: ImportId,
+) -> QueryResult<Option<String>> {
     imports::table
         .find(id)
         .filter(imports::content_kept)
@@ -176,7 +178,7 @@ pub async fn upload(
         if let Some(user) = actor.id {
             lock_user(conn, user).await?;
         }
-        let id = Uuid::new_v4();
+        let id = ImportId::new_v4();
         let (kept, is_kept) = to_keep(content);
         diesel::insert_into(imports::table)
             .values((
@@ -198,7 +200,7 @@ pub async fn upload(
 /// corrected file), in one transaction.
 pub async fn revise(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     actor: Actor,
     content: &str,
     max_rows: Option<u64>,
@@ -266,7 +268,7 @@ impl Counts {
 /// preview of import `id`, replacing an earlier one. Call inside a transaction.
 async fn store_preview<R: BufRead>(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     input: R,
     role: Role,
     max_rows: Option<u64>,
@@ -349,7 +351,7 @@ async fn next_batch<R: Read>(
 /// Stores classified rows as the next part of import `id`'s preview.
 async fn store_batch(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     batch: Vec<Classified>,
     counts: &mut Counts,
 ) -> QueryResult<()> {
@@ -548,7 +550,7 @@ struct Details {
 #[derive(Insertable)]
 #[diesel(table_name = import_rows)]
 struct NewImportRow {
-    import_id: Uuid,
+    import_id: ImportId,
     kind: &'static str,
     n: i32,
     line: i64,
@@ -561,7 +563,7 @@ struct NewImportRow {
 }
 
 impl NewImportRow {
-    fn new(import_id: Uuid, n: i32, c: Classified) -> Self {
+    fn new(import_id: ImportId, n: i32, c: Classified) -> Self {
         let mut out = NewImportRow {
             import_id,
             kind: c.kind.as_str(),
@@ -610,7 +612,7 @@ pub struct PreviewRow {
 /// Page `page` (from 1) of one section of a stored preview.
 pub async fn page(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     kind: Kind,
     page: i64,
 ) -> QueryResult<Vec<PreviewRow>> {
@@ -675,7 +677,7 @@ impl StoredRow {
 /// preview is skipped. Returns (created, skipped).
 pub async fn confirm(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     actor: Actor,
     wanted: StillWanted<'_>,
 ) -> Result<(usize, usize), ImportError> {
@@ -690,7 +692,7 @@ pub async fn confirm(
 
 async fn confirm_locked(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ImportId,
     actor: Actor,
     wanted: StillWanted<'_>,
 ) -> Result<(usize, usize), ImportError> {
@@ -840,7 +842,7 @@ pub async fn import_stream<R: BufRead + Send>(
     report: &mut (impl Report + Send),
 ) -> Result<(Counts, usize, usize), ImportError> {
     conn.transaction::<_, ImportError, _>(async move |conn| {
-        let id = Uuid::new_v4();
+        let id = ImportId::new_v4();
         // The shell's file stays where it is: the stored content is empty.
         diesel::insert_into(imports::table)
             .values((

@@ -13,14 +13,13 @@ pub mod source;
 pub mod story;
 pub mod user;
 
-use crate::domain::{FieldErrors, Role};
-use uuid::Uuid;
+use crate::domain::{FieldErrors, Role, UserId};
 
 /// Who is making a change: recorded in history and the audit trail, and
 /// checked where a rule depends on the role. `None` is the system (seeds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
-    pub id: Option<Uuid>,
+    pub id: Option<UserId>,
     pub role: Role,
 }
 
@@ -30,7 +29,7 @@ impl Actor {
         role: Role::Admin,
     };
 
-    pub fn user(id: Uuid, role: Role) -> Self {
+    pub fn user(id: UserId, role: Role) -> Self {
         Actor { id: Some(id), role }
     }
 }
@@ -48,24 +47,4 @@ pub enum WriteError {
     /// The record changed since the editor loaded it.
     #[error("the record was changed by someone else (now at version {current})")]
     Stale { current: i32 },
-}
-
-impl From<WriteError> for crate::error::AppError {
-    fn from(err: WriteError) -> Self {
-        use crate::error::AppError;
-        match err {
-            WriteError::Db(e) => e.into(),
-            WriteError::Invalid(f) => AppError::Validation(f),
-            WriteError::Forbidden(m) => AppError::Forbidden(m),
-            WriteError::Stale { current } => AppError::Conflict(format!(
-                "Someone else changed this record while you were editing (it is now at version {current}). Reload to see their change, then reapply yours."
-            )),
-        }
-    }
-}
-
-impl From<WriteError> for crate::error::ApiError {
-    fn from(err: WriteError) -> Self {
-        crate::error::ApiError(err.into())
-    }
 }

@@ -3,11 +3,11 @@
 use super::user::User;
 use crate::auth::token;
 use crate::db::schema::{api_tokens, sessions, users};
+use crate::domain::{TokenId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 /// Idle and absolute lifetimes, enforced here on every lookup.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +22,7 @@ pub struct NewSession {
     pub csrf: String,
 }
 
-pub async fn open(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<NewSession> {
+pub async fn open(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<NewSession> {
     let (tok, csrf) = (token::generate(), token::generate());
     diesel::insert_into(sessions::table)
         .values((
@@ -81,8 +81,8 @@ pub async fn close(conn: &mut AsyncPgConnection, tok: &str) -> QueryResult<()> {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    pub id: TokenId,
+    pub user_id: UserId,
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
@@ -92,13 +92,13 @@ pub struct ApiToken {
 /// Creates a token; the secret is returned once and only its hash is kept.
 pub async fn create_token(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     name: &str,
 ) -> QueryResult<(ApiToken, String)> {
     let secret = format!("cd_{}", token::generate());
     let row = diesel::insert_into(api_tokens::table)
         .values((
-            api_tokens::id.eq(Uuid::new_v4()),
+            api_tokens::id.eq(TokenId::new_v4()),
             api_tokens::user_id.eq(user_id),
             api_tokens::name.eq(name),
             api_tokens::token_hash.eq(token::digest(&secret)),
@@ -109,7 +109,10 @@ pub async fn create_token(
     Ok((row, secret))
 }
 
-pub async fn tokens_for(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Vec<ApiToken>> {
+pub async fn tokens_for(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Vec<ApiToken>> {
     api_tokens::table
         .filter(api_tokens::user_id.eq(user_id))
         .order(api_tokens::created_at.desc())
@@ -121,8 +124,8 @@ pub async fn tokens_for(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryRes
 /// Revokes one of the user's own tokens; returns the token if it existed.
 pub async fn revoke_token(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: TokenId,
 ) -> QueryResult<Option<ApiToken>> {
     diesel::update(
         api_tokens::table
@@ -137,7 +140,10 @@ pub async fn revoke_token(
 }
 
 /// Revokes every live token of an account (when it is disabled).
-pub async fn revoke_all_tokens(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<usize> {
+pub async fn revoke_all_tokens(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<usize> {
     diesel::update(
         api_tokens::table
             .filter(api_tokens::user_id.eq(user_id))
@@ -153,7 +159,7 @@ pub async fn user_for_token(
     secret: &str,
 ) -> QueryResult<Option<User>> {
     let hash = token::digest(secret);
-    let user: Option<(Uuid, User)> = api_tokens::table
+    let user: Option<(TokenId, User)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(&hash))
         .filter(api_tokens::revoked_at.is_null())

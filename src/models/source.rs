@@ -4,17 +4,16 @@ use super::audit::{self, Entry};
 use super::{Actor, WriteError};
 use crate::db::schema::{claims, sources};
 use crate::domain::drafts::SourceDraft;
-use crate::domain::{ClaimStatus, SourceType, Version};
+use crate::domain::{ClaimStatus, SourceId, SourceType, Version};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = sources)]
 pub struct Source {
-    pub id: Uuid,
+    pub id: SourceId,
     pub name: String,
     pub source_type: SourceType,
     pub affiliation: Option<String>,
@@ -27,7 +26,7 @@ pub struct Source {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = sources)]
 struct NewSource<'a> {
-    id: Uuid,
+    id: SourceId,
     name: &'a str,
     source_type: SourceType,
     affiliation: Option<&'a str>,
@@ -55,7 +54,7 @@ pub async fn create(
     conn.transaction(async move |conn| {
         let source = diesel::insert_into(sources::table)
             .values(NewSource {
-                id: Uuid::new_v4(),
+                id: SourceId::new_v4(),
                 name: &d.name,
                 source_type: d.source_type,
                 affiliation: d.affiliation.as_deref(),
@@ -77,7 +76,7 @@ pub async fn create(
 /// Edits a source if it is still at the version the edit was based on.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: SourceId,
     d: &SourceDraft,
     expected: Version,
     actor: Actor,
@@ -120,7 +119,7 @@ pub async fn update(
     .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Source> {
+pub async fn find(conn: &mut AsyncPgConnection, id: SourceId) -> QueryResult<Source> {
     sources::table
         .find(id)
         .select(Source::as_select())
@@ -168,7 +167,7 @@ pub async fn list_with_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(
 /// How this source's claims stand, per status.
 pub async fn status_counts(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: SourceId,
 ) -> QueryResult<Vec<(ClaimStatus, i64)>> {
     claims::table
         .filter(claims::source_id.eq(id))

@@ -4,17 +4,16 @@ use super::audit::{self, Entry};
 use super::{Actor, WriteError};
 use crate::db::schema::{claims, stories};
 use crate::domain::drafts::StoryDraft;
-use crate::domain::{ClaimStatus, Version};
+use crate::domain::{ClaimStatus, StoryId, Version};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = stories)]
 pub struct Story {
-    pub id: Uuid,
+    pub id: StoryId,
     pub title: String,
     pub outlet: String,
     pub url: Option<String>,
@@ -62,7 +61,7 @@ pub async fn create(
 ) -> QueryResult<Story> {
     conn.transaction(async move |conn| {
         let story = diesel::insert_into(stories::table)
-            .values((stories::id.eq(Uuid::new_v4()), StoryValues::from(d)))
+            .values((stories::id.eq(StoryId::new_v4()), StoryValues::from(d)))
             .returning(Story::as_returning())
             .get_result(conn)
             .await?;
@@ -79,7 +78,7 @@ pub async fn create(
 /// Edits a story if it is still at the version the edit was based on.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: StoryId,
     d: &StoryDraft,
     expected: Version,
     actor: Actor,
@@ -116,7 +115,7 @@ pub async fn update(
     .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Story> {
+pub async fn find(conn: &mut AsyncPgConnection, id: StoryId) -> QueryResult<Story> {
     stories::table
         .find(id)
         .select(Story::as_select())
@@ -155,7 +154,7 @@ pub async fn list_with_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(
 
 /// Every story's id and title, newest first: cheap enough for a filter menu.
 /// Takes a shared connection so it can be pipelined with the board's reads.
-pub async fn list_titles(mut conn: &AsyncPgConnection) -> QueryResult<Vec<(Uuid, String)>> {
+pub async fn list_titles(mut conn: &AsyncPgConnection) -> QueryResult<Vec<(StoryId, String)>> {
     stories::table
         .order((stories::created_at.desc(), stories::id.desc()))
         .select((stories::id, stories::title))
@@ -169,7 +168,7 @@ pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
 
 pub async fn status_counts(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: StoryId,
 ) -> QueryResult<Vec<(ClaimStatus, i64)>> {
     claims::table
         .filter(claims::story_id.eq(id))

@@ -3,17 +3,16 @@
 use super::audit::{self, Entry};
 use super::Actor;
 use crate::db::schema::{login_failures, sessions, users};
-use crate::domain::Role;
+use crate::domain::{Role, UserId};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -63,7 +62,7 @@ pub async fn create_by(
     conn.transaction(async move |conn| {
         let user: User = diesel::insert_into(users::table)
             .values((
-                users::id.eq(Uuid::new_v4()),
+                users::id.eq(UserId::new_v4()),
                 users::email.eq(email.trim()),
                 users::name.eq(name.trim()),
                 users::role.eq(role),
@@ -82,7 +81,7 @@ pub async fn create_by(
     .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<User> {
+pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<User> {
     users::table
         .find(id)
         .select(User::as_select())
@@ -131,7 +130,7 @@ fn bump() -> Bump {
 /// Changes a role; it takes effect on the user's next request.
 pub async fn set_role(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     role: Role,
     actor: Actor,
 ) -> QueryResult<User> {
@@ -155,7 +154,7 @@ pub async fn set_role(
 /// its API tokens.
 pub async fn set_disabled(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     disabled: bool,
     actor: Actor,
 ) -> QueryResult<User> {
@@ -191,7 +190,7 @@ pub async fn set_disabled(
 /// A new password ends every existing session of the account.
 pub async fn set_password(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     hash: &str,
     actor: Actor,
 ) -> QueryResult<User> {
@@ -246,7 +245,7 @@ async fn advisory_lock(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<(
 /// still attached to it. A success or a lock detaches them (`user_id` set to
 /// NULL) instead of deleting them, so they stay counted for the address that
 /// sent them.
-async fn account_failures(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<i64> {
+async fn account_failures(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<i64> {
     let since = Utc::now() - Duration::minutes(LOCK_WINDOW_MINUTES);
     login_failures::table
         .filter(login_failures::user_id.eq(user_id))
@@ -259,7 +258,7 @@ async fn account_failures(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryR
 async fn insert_attempt(
     conn: &mut AsyncPgConnection,
     client: &str,
-    user_id: Option<Uuid>,
+    user_id: Option<UserId>,
 ) -> QueryResult<i64> {
     diesel::insert_into(login_failures::table)
         .values((
@@ -332,7 +331,7 @@ pub async fn admit_login(
 /// The password was wrong: the attempt stays counted, and the account is
 /// locked once its failures reach [`LOCK_AFTER`]. A lock in force is never
 /// extended. Returns true when this call locked the account.
-pub async fn login_failed(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<bool> {
+pub async fn login_failed(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<bool> {
     conn.transaction(async move |conn| {
         let user: User = users::table
             .find(user_id)
@@ -363,7 +362,7 @@ pub async fn login_failed(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryR
 pub async fn login_succeeded(
     conn: &mut AsyncPgConnection,
     attempt: i64,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> QueryResult<()> {
     conn.transaction(async move |conn| {
         diesel::delete(login_failures::table.find(attempt))
@@ -384,9 +383,9 @@ pub async fn login_succeeded(
 
 /// Detaches the account's failures from it without deleting them: the
 /// per-address limit still counts them.
-pub async fn clear_failures(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<()> {
+pub async fn clear_failures(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<()> {
     diesel::update(login_failures::table.filter(login_failures::user_id.eq(user_id)))
-        .set(login_failures::user_id.eq(None::<Uuid>))
+        .set(login_failures::user_id.eq(None::<UserId>))
         .execute(conn)
         .await?;
     Ok(())

@@ -8,7 +8,7 @@
 use crate::auth::token;
 use crate::config::AuthArgs;
 use crate::db::DbPool;
-use crate::domain::{Access, Role};
+use crate::domain::{Access, Role, UserId};
 use crate::error::{ApiError, AppError};
 use crate::models::{session, user::User};
 use crate::web::routes;
@@ -16,9 +16,8 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use std::future::{ready, Ready};
-use uuid::Uuid;
 
 pub const SESSION_COOKIE: &str = "claimdesk_session";
 pub const CSRF_FIELD: &str = "csrf_token";
@@ -34,7 +33,7 @@ pub enum Via {
 /// The signed-in user of this request.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -83,13 +82,14 @@ fn error_for(path: &str, err: AppError) -> actix_web::Error {
     }
 }
 
+/// The refusal keeps its error, so that an HTML one becomes a page
+/// (`web::error_page`).
 fn deny(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
-    let res = if is_api(req.path()) {
-        ApiError(err).error_response()
+    if is_api(req.path()) {
+        req.error_response(ApiError(err))
     } else {
-        err.error_response()
-    };
-    req.into_response(res)
+        req.error_response(err)
+    }
 }
 
 fn to_login(req: ServiceRequest) -> ServiceResponse<BoxBody> {
@@ -341,7 +341,13 @@ pub async fn enforce(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pattern) = req.match_pattern() else {
-        // No route matched: the handler answers 404 for anyone.
+        // No route matched: the handler answers 404 for anyone, on a page
+        // with the user's navigation if they are signed in.
+        if !is_api(req.path()) {
+            if let Ok(Some(user)) = authenticate(&req).await {
+                req.extensions_mut().insert(user);
+            }
+        }
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let Some(access) = routes::rule(req.method(), &pattern) else {
@@ -360,6 +366,8 @@ pub async fn enforce(
         Ok(None) => return Ok(to_login(req)),
         Err(e) => return Ok(deny(req, e)),
     };
+    // Known from here on, also to a refusal's error page.
+    req.extensions_mut().insert(user.clone());
     if !user.role.allows(access) {
         let msg = format!("Your role ({}) does not allow this.", user.role.label());
         return Ok(deny(req, AppError::Forbidden(msg)));
@@ -373,7 +381,6 @@ pub async fn enforce(
             return Ok(deny(req, AppError::Forbidden(CSRF_MESSAGE.into())));
         }
     }
-    req.extensions_mut().insert(user);
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 

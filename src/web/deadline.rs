@@ -12,7 +12,7 @@
 
 use crate::db::deadline::{self, Budget, DEFAULT_QUERY_TIMEOUT};
 use crate::db::DbPool;
-use crate::error::{ApiError, AppError};
+use crate::error::ApiError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
@@ -65,7 +65,9 @@ pub async fn enforce(
             let mut res = if api {
                 ApiError(err).error_response()
             } else {
-                AppError::error_response(&err)
+                // Outside the error-page middleware, and before the user
+                // is known: a page without navigation.
+                super::error_page::response(&err, None)
             };
             for (name, value) in super::SECURITY_HEADERS {
                 res.headers_mut().insert(

@@ -222,7 +222,7 @@ pub async fn create_write<D, T>(
 /// The edit forms, filled from what is stored.
 impl ClaimInput {
     /// An empty form for adding a claim to `story`.
-    pub fn for_story(story_id: uuid::Uuid) -> Self {
+    pub fn for_story(story_id: crate::domain::StoryId) -> Self {
         ClaimInput {
             story_id: story_id.to_string(),
             ..Default::default()
@@ -300,7 +300,6 @@ impl ClaimQuery {
         fn bad(what: &str, v: &str) -> AppError {
             AppError::BadRequest(format!("Unknown {what} filter: {v:?}"))
         }
-        let id = |what: &str, v: &str| uuid::Uuid::parse_str(v).map_err(|_| bad(what, v));
         let day = |v: &str| {
             chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
                 .ok()
@@ -314,8 +313,12 @@ impl ClaimQuery {
             source_type: blank(&self.source_type)
                 .map(|v| SourceType::parse(v).ok_or_else(|| bad("source type", v)))
                 .transpose()?,
-            source_id: blank(&self.source).map(|v| id("source", v)).transpose()?,
-            story_id: blank(&self.story).map(|v| id("story", v)).transpose()?,
+            source_id: blank(&self.source)
+                .map(|v| v.parse().map_err(|_| bad("source", v)))
+                .transpose()?,
+            story_id: blank(&self.story)
+                .map(|v| v.parse().map_err(|_| bad("story", v)))
+                .transpose()?,
             text: blank(&self.q)
                 .map(|v| {
                     crate::domain::validation::plain_text(v)

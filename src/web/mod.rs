@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod deadline;
+pub mod error_page;
 pub mod forms;
 pub mod head;
 pub mod pages;
@@ -12,7 +13,7 @@ pub mod view;
 
 use crate::db::{DbConn, DbPool};
 use crate::error::{ApiError, AppError, AppResult};
-use actix_web::error::{JsonPayloadError, QueryPayloadError, UrlencodedError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -36,11 +37,6 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 
 /// Largest request body accepted; a 10,000-character quote in any script fits easily.
 pub const BODY_LIMIT: usize = 256 * 1024;
-
-/// An id from the URL; anything that is not a UUID names nothing (404).
-pub fn parse_id(raw: &str) -> AppResult<uuid::Uuid> {
-    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
 
 /// The `after` cursor of a paged list; blank means the first page.
 pub fn parse_cursor(raw: &str) -> AppResult<Option<crate::models::claim::Cursor>> {
@@ -107,6 +103,16 @@ fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
     }
 }
 
+/// A path segment that does not parse as its id (`/claims/not-a-uuid`)
+/// names nothing: 404, as JSON under `/api/`.
+fn path_error(_err: PathError, req: &HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        ApiError(AppError::NotFound).into()
+    } else {
+        AppError::NotFound.into()
+    }
+}
+
 fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
     match err {
         UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
@@ -126,6 +132,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(form_error),
     )
     .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::PathConfig::default().error_handler(path_error))
     .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
     .default_service(web::to(pages::not_found));
     routes::register(cfg, self::routes);

@@ -483,7 +483,7 @@ async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
 }
 
 /// Rows of every kind, expired and live, dated by SQL.
-async fn stale_and_fresh_rows(db: &TestDb, user: uuid::Uuid) {
+async fn stale_and_fresh_rows(db: &TestDb, user: claimdesk::domain::UserId) {
     let mut conn = db.conn().await;
     conn.batch_execute(&format!(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES

@@ -26,7 +26,7 @@ async fn count(app: &TestApp, q: &str) -> i64 {
 
 /// Passwords actually checked against the account: one `login_failed` audit
 /// row each (refusals without a check are `login_refused`).
-async fn checked(app: &TestApp, user: uuid::Uuid) -> i64 {
+async fn checked(app: &TestApp, user: claimdesk::domain::UserId) -> i64 {
     count(
         app,
         &format!(
@@ -36,7 +36,7 @@ async fn checked(app: &TestApp, user: uuid::Uuid) -> i64 {
     .await
 }
 
-async fn sessions_of(app: &TestApp, user: uuid::Uuid) -> i64 {
+async fn sessions_of(app: &TestApp, user: claimdesk::domain::UserId) -> i64 {
     count(
         app,
         &format!("SELECT count(*) AS n FROM sessions WHERE user_id = '{user}'"),
@@ -77,7 +77,7 @@ async fn send_login(
 
 /// Waits (at most `limit`) until the server has let ten guesses at the
 /// account through: ten attempts counted against it, or the lock they set.
-async fn until_ten_admitted(app: &TestApp, user: uuid::Uuid, limit: Duration) {
+async fn until_ten_admitted(app: &TestApp, user: claimdesk::domain::UserId, limit: Duration) {
     let until = Instant::now() + limit;
     let mut watch = app.db.conn().await;
     let q = format!(
@@ -181,7 +181,7 @@ fn client_from(ip: [u8; 4]) -> reqwest::Client {
 /// its count afresh); returns every status and the right password's.
 async fn burst(
     app: &TestApp,
-    user: uuid::Uuid,
+    user: claimdesk::domain::UserId,
     email: &str,
     clients: &[reqwest::Client],
     wrong: usize,

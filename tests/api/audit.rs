@@ -49,7 +49,7 @@ impl Trail {
         &mut self,
         app: &TestApp,
         what: &str,
-        actor: Option<Uuid>,
+        actor: Option<claimdesk::domain::UserId>,
         action: &str,
         object_type: &str,
         object_id: Option<Uuid>,
@@ -378,7 +378,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "user_create",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(after(&r)["email"], "newbie@example.org");
@@ -404,7 +404,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "role_change",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(before(&r)["role"], "reporter");
@@ -425,7 +425,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "user_disable",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(before(&r)["disabled_at"], Value::Null);
@@ -444,7 +444,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "user_enable",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
     assert_eq!(after(&r)["disabled_at"], Value::Null);
@@ -464,7 +464,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(admin.id),
             "password_reset",
             "user",
-            Some(newbie.id),
+            Some(newbie.id.into()),
         )
         .await;
 
@@ -481,7 +481,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             None,
             "login_failed",
             "user",
-            Some(u.id),
+            Some(u.id.into()),
         )
         .await;
     assert_eq!(after(&r)["email"], u.email.as_str());
@@ -499,7 +499,14 @@ async fn every_account_write_leaves_exactly_one_row() {
     // Login.
     let (browser, csrf) = app.login(&u.email, TEST_PASSWORD).await;
     trail
-        .one(&app, "login", Some(u.id), "login", "user", Some(u.id))
+        .one(
+            &app,
+            "login",
+            Some(u.id),
+            "login",
+            "user",
+            Some(u.id.into()),
+        )
         .await;
 
     // Token create and revoke: the secret never lands in the trail.
@@ -565,7 +572,7 @@ async fn every_account_write_leaves_exactly_one_row() {
             Some(u.id),
             "password_change",
             "user",
-            Some(u.id),
+            Some(u.id.into()),
         )
         .await;
 
@@ -587,7 +594,14 @@ async fn every_account_write_leaves_exactly_one_row() {
         .unwrap();
     assert_eq!(res.status(), 303);
     trail
-        .one(&app, "logout", Some(u.id), "logout", "user", Some(u.id))
+        .one(
+            &app,
+            "logout",
+            Some(u.id),
+            "logout",
+            "user",
+            Some(u.id.into()),
+        )
         .await;
 
     // Reads leave nothing.

@@ -102,7 +102,10 @@ async fn sql(app: &TestApp, q: &str) {
         .unwrap_or_else(|e| panic!("{q}: {e}"));
 }
 
-async fn locked_until(app: &TestApp, id: uuid::Uuid) -> Option<chrono::DateTime<chrono::Utc>> {
+async fn locked_until(
+    app: &TestApp,
+    id: claimdesk::domain::UserId,
+) -> Option<chrono::DateTime<chrono::Utc>> {
     claimdesk::models::user::find(&mut app.db.conn().await, id)
         .await
         .unwrap()

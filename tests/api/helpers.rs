@@ -332,7 +332,7 @@ pub fn cookie_client() -> reqwest::Client {
 
 /// A user created straight in the database, with an API token.
 pub struct TestUser {
-    pub id: uuid::Uuid,
+    pub id: claimdesk::domain::UserId,
     pub email: String,
     pub password: String,
     pub token: String,

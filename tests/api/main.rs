@@ -17,6 +17,7 @@ mod csrf;
 mod exports;
 mod forms;
 mod health;
+mod ids;
 mod imports;
 mod inputs;
 mod invariants;

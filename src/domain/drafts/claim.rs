@@ -2,13 +2,13 @@
 //! and the review URL set on a claim page.
 
 use super::super::figures::{self, Figure};
+use super::super::ids::{SourceId, StoryId};
 use super::super::validation::{self as v, FieldErrors};
 use super::super::version::Version;
 use super::source::{SourceDraft, SourceInput};
 use super::wire::{self, FiguresInput};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use uuid::Uuid;
 
 /// Claim fields as sent by the form or the JSON API (same field names).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -42,13 +42,13 @@ pub struct ClaimInput {
 /// Who made the claim: someone already known, or a source to create with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceRef {
-    Existing(Uuid),
+    Existing(SourceId),
     New(SourceDraft),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimDraft {
-    pub story_id: Uuid,
+    pub story_id: StoryId,
     pub source: SourceRef,
     pub quote: String,
     pub is_paraphrase: bool,
@@ -58,8 +58,11 @@ pub struct ClaimDraft {
     pub figures: Vec<Figure>,
 }
 
-fn parse_id(value: &str, what: &str) -> Result<Uuid, String> {
-    Uuid::parse_str(value.trim()).map_err(|_| format!("Choose a {what}."))
+fn parse_id<Id: std::str::FromStr>(value: &str, what: &str) -> Result<Id, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("Choose a {what}."))
 }
 
 impl ClaimInput {
@@ -175,8 +178,8 @@ mod tests {
 
     fn claim_input() -> ClaimInput {
         ClaimInput {
-            story_id: Uuid::new_v4().to_string(),
-            source_id: Uuid::new_v4().to_string(),
+            story_id: StoryId::new_v4().to_string(),
+            source_id: SourceId::new_v4().to_string(),
             quote: "Damascus awaits you".into(),
             ..Default::default()
         }
@@ -252,7 +255,7 @@ mod tests {
 
     #[test]
     fn the_form_and_the_json_give_the_same_draft() {
-        let (story, source) = (Uuid::new_v4(), Uuid::new_v4());
+        let (story, source) = (StoryId::new_v4(), SourceId::new_v4());
         let form: ClaimInput = serde_urlencoded::from_str(&format!(
             "story_id={story}&source_id={source}&quote=Q&is_paraphrase=on\
              &summary=&claimed_at=2024-12-07T10%3A00&figures=826+killed&version=2"

@@ -3,18 +3,17 @@
 
 use super::{Claim, ClaimRow, SourceBrief, StoryBrief};
 use crate::db::schema::{claims, sources, stories};
-use crate::domain::{ClaimStatus, SourceType};
+use crate::domain::{ClaimId, ClaimStatus, SourceId, SourceType, StoryId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 /// Position after the last row of a page: (created_at, id), newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at: DateTime<Utc>,
-    pub id: Uuid,
+    pub id: ClaimId,
 }
 
 impl Cursor {
@@ -27,7 +26,7 @@ impl Cursor {
         let (micros, id) = s.split_once('_')?;
         Some(Cursor {
             created_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-            id: Uuid::parse_str(id).ok()?,
+            id: id.parse().ok()?,
         })
     }
 }
@@ -36,8 +35,8 @@ impl Cursor {
 pub struct ClaimFilter {
     pub status: Option<ClaimStatus>,
     pub source_type: Option<SourceType>,
-    pub source_id: Option<Uuid>,
-    pub story_id: Option<Uuid>,
+    pub source_id: Option<SourceId>,
+    pub story_id: Option<StoryId>,
     /// Words that must appear in the quote or summary (case-insensitive).
     pub text: Option<String>,
     /// Claimed on or after this day (UTC).

@@ -44,14 +44,14 @@ pub(super) fn diff(
 mod tests {
     use super::*;
     use crate::domain::ClaimStatus;
+    use crate::domain::{ClaimId, SourceId, StoryId};
     use chrono::Utc;
-    use uuid::Uuid;
 
     fn claim(quote: &str) -> Claim {
         Claim {
-            id: Uuid::nil(),
-            story_id: Uuid::nil(),
-            source_id: Uuid::nil(),
+            id: ClaimId::new_v4(),
+            story_id: StoryId::new_v4(),
+            source_id: SourceId::new_v4(),
             quote: quote.into(),
             is_paraphrase: false,
             summary: None,

@@ -1,14 +1,16 @@
 //! A claim's figures, stored one row each in their order.
 
 use crate::db::schema::claim_figures;
-use crate::domain::Figure;
+use crate::domain::{ClaimId, Figure, FigureId};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 type FigureRow = (String, i64, Option<i64>, Option<chrono::NaiveDate>);
 
-pub async fn figures_for(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryResult<Vec<Figure>> {
+pub async fn figures_for(
+    conn: &mut AsyncPgConnection,
+    claim_id: ClaimId,
+) -> QueryResult<Vec<Figure>> {
     let rows: Vec<FigureRow> = claim_figures::table
         .filter(claim_figures::claim_id.eq(claim_id))
         .order(claim_figures::position.asc())
@@ -35,8 +37,8 @@ pub async fn figures_for(conn: &mut AsyncPgConnection, claim_id: Uuid) -> QueryR
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = claim_figures)]
 pub struct NewFigure<'a> {
-    id: Uuid,
-    claim_id: Uuid,
+    id: FigureId,
+    claim_id: ClaimId,
     label: &'a str,
     value_min: i64,
     value_max: Option<i64>,
@@ -46,9 +48,9 @@ pub struct NewFigure<'a> {
 
 impl NewFigure<'_> {
     /// The rows of one claim's figures, in the order given.
-    pub fn for_claim(claim_id: Uuid, figures: &[Figure]) -> impl Iterator<Item = NewFigure<'_>> {
+    pub fn for_claim(claim_id: ClaimId, figures: &[Figure]) -> impl Iterator<Item = NewFigure<'_>> {
         figures.iter().enumerate().map(move |(i, f)| NewFigure {
-            id: Uuid::new_v4(),
+            id: FigureId::new_v4(),
             claim_id,
             label: &f.label,
             value_min: f.min,
@@ -61,7 +63,7 @@ impl NewFigure<'_> {
 
 pub(super) async fn replace_figures(
     conn: &mut AsyncPgConnection,
-    claim_id: Uuid,
+    claim_id: ClaimId,
     figures: &[Figure],
 ) -> QueryResult<()> {
     diesel::delete(claim_figures::table.filter(claim_figures::claim_id.eq(claim_id)))

@@ -15,19 +15,18 @@ use super::history::{self, HistoryEntry};
 use super::source::{self, Source};
 use super::story::{self, Story};
 use crate::db::schema::{claims, sources, stories};
-use crate::domain::{ClaimStatus, Figure, SourceType};
+use crate::domain::{ClaimId, ClaimStatus, Figure, SourceId, SourceType, StoryId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = claims)]
 pub struct Claim {
-    pub id: Uuid,
-    pub story_id: Uuid,
-    pub source_id: Uuid,
+    pub id: ClaimId,
+    pub story_id: StoryId,
+    pub source_id: SourceId,
     pub quote: String,
     pub is_paraphrase: bool,
     pub summary: Option<String>,
@@ -44,7 +43,7 @@ pub struct Claim {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = sources)]
 pub struct SourceBrief {
-    pub id: Uuid,
+    pub id: SourceId,
     pub name: String,
     pub source_type: SourceType,
 }
@@ -52,7 +51,7 @@ pub struct SourceBrief {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = stories)]
 pub struct StoryBrief {
-    pub id: Uuid,
+    pub id: StoryId,
     pub title: String,
 }
 
@@ -76,7 +75,7 @@ pub struct ClaimDetail {
     pub history: Vec<HistoryEntry>,
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
+pub async fn find(conn: &mut AsyncPgConnection, id: ClaimId) -> QueryResult<Claim> {
     claims::table
         .find(id)
         .select(Claim::as_select())
@@ -84,7 +83,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> 
         .await
 }
 
-pub async fn find_detail(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ClaimDetail> {
+pub async fn find_detail(conn: &mut AsyncPgConnection, id: ClaimId) -> QueryResult<ClaimDetail> {
     let claim = find(conn, id).await?;
     let source = source::find(conn, claim.source_id).await?;
     let story = story::find(conn, claim.story_id).await?;

@@ -8,7 +8,7 @@ use super::figures::{figures_for, replace_figures};
 use super::{find, Claim};
 use crate::db::schema::claims;
 use crate::domain::drafts::{ClaimDraft, SourceRef, StatusChange, StatusChangeInput};
-use crate::domain::{ClaimStatus, FieldErrors, Version};
+use crate::domain::{ClaimId, ClaimStatus, FieldErrors, SourceId, StoryId, Version};
 use crate::models::audit::{self, Entry};
 use crate::models::history::{self, NewHistory};
 use crate::models::source;
@@ -17,7 +17,6 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 /// Maps constraint violations on claims to the form field they concern.
 fn claim_write_error(err: DieselError) -> WriteError {
@@ -49,7 +48,7 @@ async fn resolve_source(
     conn: &mut AsyncPgConnection,
     source: &SourceRef,
     actor: Actor,
-) -> QueryResult<Uuid> {
+) -> QueryResult<SourceId> {
     match source {
         SourceRef::Existing(id) => Ok(*id),
         SourceRef::New(d) => match source::find_by_name(conn, &d.name).await? {
@@ -62,8 +61,8 @@ async fn resolve_source(
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = claims, treat_none_as_null = true)]
 struct ClaimValues<'a> {
-    story_id: Uuid,
-    source_id: Uuid,
+    story_id: StoryId,
+    source_id: SourceId,
     quote: &'a str,
     is_paraphrase: bool,
     summary: Option<&'a str>,
@@ -72,7 +71,7 @@ struct ClaimValues<'a> {
     updated_at: DateTime<Utc>,
 }
 
-fn values(d: &ClaimDraft, source_id: Uuid, now: DateTime<Utc>) -> ClaimValues<'_> {
+fn values(d: &ClaimDraft, source_id: SourceId, now: DateTime<Utc>) -> ClaimValues<'_> {
     ClaimValues {
         story_id: d.story_id,
         source_id,
@@ -93,7 +92,7 @@ pub async fn create(
     conn.transaction::<_, WriteError, _>(async move |conn| {
         let source_id = resolve_source(conn, &draft.source, actor).await?;
         let now = Utc::now();
-        let id = Uuid::new_v4();
+        let id = ClaimId::new_v4();
         let claim = diesel::insert_into(claims::table)
             .values((
                 claims::id.eq(id),
@@ -124,7 +123,7 @@ pub async fn create(
 /// the version the edit was based on.
 async fn lock(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     expected: Version,
 ) -> Result<Claim, WriteError> {
     let current: Claim = claims::table
@@ -144,7 +143,7 @@ async fn lock(
 /// Edits a claim; an edit that changes nothing writes nothing.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     draft: &ClaimDraft,
     expected: Version,
     actor: Actor,
@@ -196,7 +195,7 @@ pub async fn update(
 /// two editors racing on one claim cannot both move it.
 pub async fn change_status(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     input: &StatusChangeInput,
     expected: Version,
     actor: Actor,
@@ -247,7 +246,7 @@ pub async fn change_status(
 /// Records where the newsroom published its fact-check of the claim.
 pub async fn set_review_url(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     url: Option<&str>,
     expected: Version,
     actor: Actor,
@@ -275,7 +274,7 @@ pub async fn set_review_url(
 /// first for a verdict, every step with `reason` (used by seeds and imports).
 pub async fn walk_to(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ClaimId,
     target: ClaimStatus,
     reason: &str,
     actor: Actor,

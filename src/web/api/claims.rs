@@ -1,10 +1,11 @@
 //! `/api/claims`: list (board filters, keyset cursor), get, create, replace,
 //! and status changes.
 
-use super::{invalid, parse_id, tagged, versioned_write};
+use super::{invalid, tagged, versioned_write};
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, StatusChangeInput};
 use crate::domain::Access;
+use crate::domain::ClaimId;
 use crate::error::{ApiError, ApiResult};
 use crate::models::claim::{self, ClaimRow};
 use crate::models::{Actor, WriteError};
@@ -43,7 +44,7 @@ async fn list(pool: web::Data<DbPool>, q: Query<ClaimQuery>) -> ApiResult<HttpRe
 
 async fn detail_response(
     pool: &DbPool,
-    id: uuid::Uuid,
+    id: ClaimId,
     status: StatusCode,
 ) -> ApiResult<HttpResponse> {
     let mut c = conn(pool).await?;
@@ -55,8 +56,8 @@ async fn detail_response(
     Ok(res.json(d))
 }
 
-async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    detail_response(&pool, parse_id(&id)?, StatusCode::OK).await
+async fn get(pool: web::Data<DbPool>, id: web::Path<ClaimId>) -> ApiResult<HttpResponse> {
+    detail_response(&pool, id.into_inner(), StatusCode::OK).await
 }
 
 async fn create(
@@ -80,11 +81,11 @@ fn db_error(e: diesel::result::Error) -> ApiError {
 async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<ClaimInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     {
         let mut c = conn(&pool).await?;
         let actor = Actor::user(me.id, me.role);
@@ -100,11 +101,11 @@ async fn replace(
 async fn change_status(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<StatusChangeInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     {
         let mut c = conn(&pool).await?;
         let actor = Actor::user(me.id, me.role);

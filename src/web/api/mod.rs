@@ -10,7 +10,6 @@ use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::WriteError;
 use crate::web::routes::Routes;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
-use uuid::Uuid;
 
 pub fn routes(r: &mut Routes) {
     claims::routes(r);
@@ -166,10 +165,6 @@ pub fn tagged(status: actix_web::http::StatusCode, version: i32) -> HttpResponse
     let mut res = HttpResponse::build(status);
     res.insert_header(("ETag", format!("\"{version}\"")));
     res
-}
-
-pub(crate) fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Ok(crate::web::parse_id(raw)?)
 }
 
 /// A list with its status counts, as returned for a story or a source.

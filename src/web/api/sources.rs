@@ -1,9 +1,10 @@
 //! `/api/sources`: list, get (with status counts), create, replace.
 
-use super::{invalid, parse_id, status_counts, tagged, versioned_write, StatusCount};
+use super::{invalid, status_counts, tagged, versioned_write, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{SourceDraft, SourceInput};
 use crate::domain::Access;
+use crate::domain::SourceId;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::source::{self, Source};
 use crate::models::Actor;
@@ -48,8 +49,8 @@ struct SourceDetail {
     status_counts: Vec<StatusCount>,
 }
 
-async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+async fn get(pool: web::Data<DbPool>, id: web::Path<SourceId>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;
     let counts = status_counts(&source::status_counts(&mut c, id).await?);
@@ -88,11 +89,11 @@ async fn create(
 async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<SourceId>,
     body: web::Json<SourceInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
     let draft = SourceDraft::parse(&body, "");

@@ -1,9 +1,10 @@
 //! `/api/stories`: list, get (with status counts), create, replace.
 
-use super::{invalid, parse_id, status_counts, tagged, versioned_write, StatusCount};
+use super::{invalid, status_counts, tagged, versioned_write, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{StoryDraft, StoryInput};
 use crate::domain::Access;
+use crate::domain::StoryId;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::models::story::{self, Story};
 use crate::models::Actor;
@@ -45,8 +46,8 @@ struct StoryDetail {
     status_counts: Vec<StatusCount>,
 }
 
-async fn get(pool: web::Data<DbPool>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+async fn get(pool: web::Data<DbPool>, id: web::Path<StoryId>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let story = story::find(&mut c, id).await?;
     let counts = status_counts(&story::status_counts(&mut c, id).await?);
@@ -85,11 +86,11 @@ async fn create(
 async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<StoryId>,
     body: web::Json<StoryInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
     let draft = StoryDraft::parse(&body);

@@ -5,18 +5,17 @@ use crate::auth::{password, token};
 use crate::db::DbPool;
 use crate::domain::drafts::{UserDraft, UserInput};
 use crate::domain::Access;
-use crate::domain::{validation as v, FieldErrors, Role};
+use crate::domain::{validation as v, FieldErrors, Role, UserId};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, AuditFilter, AuditRow};
 use crate::models::user::{self, User, EMAIL_CONSTRAINT};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::routes::Routes;
-use crate::web::{conn, ok, parse_id, render, see_other};
+use crate::web::{conn, ok, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn routes(r: &mut Routes) {
     r.get("/admin/users", Access::Admin, users)
@@ -113,7 +112,7 @@ async fn create_user(
 }
 
 /// Admins cannot lock themselves out by demoting or disabling their own account.
-fn not_self(me: &CurrentUser, id: Uuid) -> AppResult<()> {
+fn not_self(me: &CurrentUser, id: UserId) -> AppResult<()> {
     if me.id == id {
         return Err(AppError::Forbidden(
             "You cannot demote or disable your own account; ask another admin.".into(),
@@ -131,10 +130,10 @@ struct RoleForm {
 async fn set_role(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
     form: crate::web::forms::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     not_self(&me, id)?;
     let role = Role::parse(&form.role)
         .ok_or_else(|| AppError::Validation(FieldErrors::single("role", "Choose a role.")))?;
@@ -146,10 +145,9 @@ async fn set_role(
 async fn set_disabled(
     pool: &DbPool,
     me: CurrentUser,
-    id: &str,
+    id: UserId,
     disabled: bool,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(id)?;
     not_self(&me, id)?;
     let mut c = conn(pool).await?;
     user::set_disabled(&mut c, id, disabled, Actor::user(me.id, me.role)).await?;
@@ -159,25 +157,25 @@ async fn set_disabled(
 async fn disable(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
-    set_disabled(&pool, me, &id, true).await
+    set_disabled(&pool, me, id.into_inner(), true).await
 }
 
 async fn enable(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
-    set_disabled(&pool, me, &id, false).await
+    set_disabled(&pool, me, id.into_inner(), false).await
 }
 
 async fn reset_password(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     // No connection held while hashing or while `page` takes its own.
     let target = user::find(&mut *conn(&pool).await?, id).await?;
     let secret = one_time_password();
@@ -237,11 +235,12 @@ impl AuditQuery {
         let date = |s: &str, what: &str| v::optional_datetime(Some(s)).map_err(|_| bad(what));
         Ok(AuditFilter {
             actor_id: opt(&self.user)
-                .map(|u| Uuid::parse_str(&u).map_err(|_| bad("user")))
+                .map(|u| u.parse::<UserId>().map_err(|_| bad("user")))
                 .transpose()?,
             object_type: opt(&self.object_type),
             object_id: opt(&self.object)
-                .map(|o| Uuid::parse_str(&o).map_err(|_| bad("object")))
+                // Any kind of object: its type is the other filter.
+                .map(|o| uuid::Uuid::parse_str(&o).map_err(|_| bad("object")))
                 .transpose()?,
             action: opt(&self.action),
             from: date(&self.from, "from")?,

@@ -409,7 +409,7 @@ async fn logout(
 pub async fn reopen(
     pool: &DbPool,
     auth: &AuthArgs,
-    user_id: uuid::Uuid,
+    user_id: crate::domain::UserId,
     res: &mut HttpResponse,
 ) -> AppResult<()> {
     let mut c = conn(pool).await?;

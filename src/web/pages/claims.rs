@@ -3,7 +3,7 @@
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, ReviewUrlInput, StatusChangeInput};
 use crate::domain::Access;
-use crate::domain::{ClaimStatus, FieldErrors};
+use crate::domain::{ClaimId, ClaimStatus, FieldErrors, StoryId};
 use crate::error::{AppError, AppResult};
 use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
@@ -15,10 +15,9 @@ use crate::web::access::CurrentUser;
 use crate::web::forms::{self, ClaimQuery, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, parse_id, render, see_other};
+use crate::web::{conn, ok, render, see_other};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn routes(r: &mut Routes) {
     r.get("/", Access::Read, board)
@@ -41,7 +40,7 @@ pub struct BoardPage {
     pub types: Vec<Choice>,
     pub sources: Vec<Source>,
     /// (id, title): the board must not count claims per story on every load.
-    pub stories: Vec<(Uuid, String)>,
+    pub stories: Vec<(StoryId, String)>,
     pub next_url: Option<String>,
 }
 
@@ -125,12 +124,12 @@ struct ShowQuery {
 
 async fn show(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     q: Query<ShowQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
     page.saved = q.saved.is_some();
@@ -139,12 +138,12 @@ async fn show(
 
 async fn change_status(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<StatusChangeInput>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
@@ -184,7 +183,7 @@ pub struct ClaimEditPage {
 
 async fn edit_page(
     pool: &DbPool,
-    id: Uuid,
+    id: ClaimId,
     form: Option<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<ClaimEditPage> {
@@ -205,19 +204,19 @@ async fn edit_page(
 
 async fn edit_form(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    ok(&edit_page(&pool, parse_id(&id)?, None, me).await?)
+    ok(&edit_page(&pool, id.into_inner(), None, me).await?)
 }
 
 async fn update(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let result = {
@@ -245,12 +244,12 @@ async fn update(
 
 async fn set_review_url(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     form: Form<ReviewUrlInput>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);

@@ -10,19 +10,19 @@ use crate::db::deadline::{between_beats, Heartbeat};
 use crate::db::DbPool;
 use crate::domain::import::check_file;
 use crate::domain::Access;
+use crate::domain::{ImportId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::json_import::{self, JsonFormat, JsonImportError, JsonImportReport};
 use crate::models::import::{self, Import, ImportError, Kind, PreviewRow, PAGE};
 use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::routes::Routes;
-use crate::web::{conn, ok, parse_id, render, see_other};
+use crate::web::{conn, ok, render, see_other};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
-use uuid::Uuid;
 
 /// A copy of the connection's socket, taken when the client connects: a
 /// long upload or confirm asks it between batches whether the client is
@@ -69,14 +69,14 @@ fn client_waits(req: &HttpRequest, beat: &Heartbeat) -> impl Fn() -> bool + Sync
 /// Taken before the body is read, so a user's second upload is refused
 /// before it costs memory; the database lock (taken by the model, in the
 /// import's transaction) is what makes it hold across server instances.
-static BUSY_USERS: std::sync::Mutex<Vec<Uuid>> = std::sync::Mutex::new(Vec::new());
+static BUSY_USERS: std::sync::Mutex<Vec<UserId>> = std::sync::Mutex::new(Vec::new());
 
 /// A user's one import slot in this process; freed when dropped, which
 /// includes a request dropped half-way.
-struct Slot(Uuid);
+struct Slot(UserId);
 
 impl Slot {
-    fn take(user: Uuid) -> AppResult<Slot> {
+    fn take(user: UserId) -> AppResult<Slot> {
         let mut busy = BUSY_USERS.lock().unwrap_or_else(|e| e.into_inner());
         if busy.contains(&user) {
             return Err(AppError::TooManyRequests(BUSY.into(), 5));
@@ -383,7 +383,7 @@ pub struct Pages {
 }
 
 impl Pages {
-    fn href(&self, id: Uuid, kind: Kind, page: i64) -> String {
+    fn href(&self, id: ImportId, kind: Kind, page: i64) -> String {
         let mut p = *self;
         match kind {
             Kind::Create => p.create = Some(page),
@@ -405,7 +405,7 @@ impl Pages {
 }
 
 /// An import the current user may see; anyone else's is not found.
-async fn owned(c: &mut crate::db::DbConn, id: Uuid, me: &CurrentUser) -> AppResult<Import> {
+async fn owned(c: &mut crate::db::DbConn, id: ImportId, me: &CurrentUser) -> AppResult<Import> {
     let imp = import::find(c, id).await?;
     if imp.is_open_to(me.id, me.role) {
         Ok(imp)
@@ -444,7 +444,7 @@ async fn section(
 
 async fn preview_page(
     pool: &DbPool,
-    id: Uuid,
+    id: ImportId,
     me: CurrentUser,
     pages: Pages,
     error: Option<String>,
@@ -474,11 +474,11 @@ async fn preview_page(
 
 async fn show(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ImportId>,
     me: CurrentUser,
     pages: web::Query<Pages>,
 ) -> AppResult<HttpResponse> {
-    let page = preview_page(&pool, parse_id(&id)?, me, pages.into_inner(), None, None).await?;
+    let page = preview_page(&pool, id.into_inner(), me, pages.into_inner(), None, None).await?;
     ok(&page)
 }
 
@@ -524,11 +524,11 @@ async fn revise(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     limits: web::Data<ImportLimits>,
-    id: web::Path<String>,
+    id: web::Path<ImportId>,
     me: CurrentUser,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let _slot = Slot::take(me.id)?;
     {
         // Someone else's import does not exist, whatever the body says.
@@ -586,10 +586,10 @@ async fn revise(
 async fn confirm(
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<ImportId>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     owned(&mut c, id, &me).await?;
     let _slot = Slot::take(me.id)?;

@@ -5,7 +5,7 @@ use crate::auth::password;
 use crate::config::AuthArgs;
 use crate::db::DbPool;
 use crate::domain::Access;
-use crate::domain::{self, FieldErrors};
+use crate::domain::{self, FieldErrors, TokenId};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, Entry};
 use crate::models::session::{self, ApiToken};
@@ -16,7 +16,6 @@ use crate::web::{conn, ok, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn routes(r: &mut Routes) {
     r.get("/profile", Access::Read, show)
@@ -157,9 +156,9 @@ async fn create_token(
 async fn revoke_token(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<TokenId>,
 ) -> AppResult<HttpResponse> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let revoked = session::revoke_token(&mut c, me.id, id)
         .await?

@@ -2,7 +2,7 @@
 
 use crate::db::DbPool;
 use crate::domain::Access;
-use crate::domain::ClaimStatus;
+use crate::domain::{ClaimStatus, SourceId, StoryId};
 use crate::error::AppResult;
 use crate::export::report::{self, Coverage, TimelineEntry};
 use crate::export::{markdown, Publisher};
@@ -12,7 +12,7 @@ use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
 use crate::web::access::CurrentUser;
 use crate::web::routes::Routes;
-use crate::web::{conn, ok, parse_id, view};
+use crate::web::{conn, ok, view};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -50,12 +50,12 @@ pub struct StoryReport {
 
 async fn story_report(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<StoryId>,
     q: crate::web::forms::Query<ReportQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let story = story::find(&mut c, id).await?;
     let counts = view::status_summary(&story::status_counts(&mut c, id).await?);
@@ -106,12 +106,12 @@ impl SourceReport {
 
 async fn source_report(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<SourceId>,
     q: crate::web::forms::Query<ReportQuery>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;
     let filter = ClaimFilter {

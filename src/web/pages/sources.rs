@@ -3,7 +3,7 @@
 use crate::db::DbPool;
 use crate::domain::drafts::{SourceDraft, SourceInput};
 use crate::domain::Access;
-use crate::domain::{ClaimStatus, FieldErrors};
+use crate::domain::{ClaimStatus, FieldErrors, SourceId};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow};
 use crate::models::source::{self, Source};
@@ -12,7 +12,7 @@ use crate::web::access::CurrentUser;
 use crate::web::forms::{self, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
+use crate::web::{conn, ok, parse_cursor, render, see_other};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -108,11 +108,11 @@ async fn create(
 
 async fn edit_form(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<SourceId>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
-    let s = source::find(&mut c, parse_id(&id)?).await?;
+    let s = source::find(&mut c, id.into_inner()).await?;
     ok(&SourceFormPage::new(
         me,
         SourceInput::from_source(&s),
@@ -123,11 +123,11 @@ async fn edit_form(
 
 async fn update(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<SourceId>,
     form: Form<SourceInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
@@ -170,11 +170,11 @@ struct ShowQuery {
 
 async fn show(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<SourceId>,
     q: Query<ShowQuery>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let after = parse_cursor(&q.after)?;
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;

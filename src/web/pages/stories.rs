@@ -4,7 +4,7 @@
 use crate::db::DbPool;
 use crate::domain::drafts::{ClaimDraft, ClaimInput, StoryDraft, StoryInput};
 use crate::domain::Access;
-use crate::domain::{ClaimStatus, FieldErrors};
+use crate::domain::{ClaimId, ClaimStatus, FieldErrors, StoryId};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
 use crate::models::source::{self, Source};
@@ -14,10 +14,9 @@ use crate::web::access::CurrentUser;
 use crate::web::forms::{self, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
-use crate::web::{conn, ok, parse_cursor, parse_id, render, see_other};
+use crate::web::{conn, ok, parse_cursor, render, see_other};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 
 pub fn routes(r: &mut Routes) {
     r.get("/stories", Access::Read, list)
@@ -103,21 +102,21 @@ async fn create(
 
 async fn edit_form(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<StoryId>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
-    let s = story::find(&mut c, parse_id(&id)?).await?;
+    let s = story::find(&mut c, id.into_inner()).await?;
     ok(&StoryFormPage::new(me, StoryInput::from_story(&s), Some(s)))
 }
 
 async fn update(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<StoryId>,
     form: Form<StoryInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
@@ -154,7 +153,7 @@ pub struct StoryPage {
     pub errors: FieldErrors,
     pub sources: Vec<Source>,
     pub types: Vec<Choice>,
-    pub added: Option<Uuid>,
+    pub added: Option<ClaimId>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -166,7 +165,7 @@ struct ShowQuery {
 
 async fn story_page(
     pool: &DbPool,
-    id: Uuid,
+    id: StoryId,
     after: Option<Cursor>,
     form: Option<ClaimInput>,
     me: CurrentUser,
@@ -198,23 +197,23 @@ async fn story_page(
 
 async fn show(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<StoryId>,
     q: Query<ShowQuery>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let after = parse_cursor(&q.after)?;
-    let mut page = story_page(&pool, parse_id(&id)?, after, None, me).await?;
-    page.added = Uuid::parse_str(&q.added).ok();
+    let mut page = story_page(&pool, id.into_inner(), after, None, me).await?;
+    page.added = q.added.parse().ok();
     ok(&page)
 }
 
 async fn add_claim(
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<StoryId>,
     form: Form<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     // The story comes from the URL, never from a hidden field that could disagree.
     let form = ClaimInput {
         story_id: id.to_string(),
