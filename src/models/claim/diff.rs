@@ -46,12 +46,13 @@ mod tests {
     use crate::domain::ClaimStatus;
     use crate::domain::{ClaimId, SourceId, StoryId};
     use chrono::Utc;
+    use uuid::Uuid;
 
     fn claim(quote: &str) -> Claim {
         Claim {
-            id: ClaimId::new_v4(),
-            story_id: StoryId::new_v4(),
-            source_id: SourceId::new_v4(),
+            id: ClaimId::from_uuid(Uuid::nil()),
+            story_id: StoryId::from_uuid(Uuid::nil()),
+            source_id: SourceId::from_uuid(Uuid::nil()),
             quote: quote.into(),
             is_paraphrase: false,
             summary: None,
