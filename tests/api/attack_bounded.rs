@@ -370,7 +370,7 @@ async fn a_queue_of_password_hashes_is_not_a_503_storm() {
 #[tokio::test]
 async fn head_is_answered_like_get() {
     let app = TestApp::spawn().await;
-    let story = app.story("Head story").await;
+    let story = app.story().create().await.id;
     for path in [
         "/healthz",
         "/static/style.css",

@@ -8,6 +8,7 @@ use crate::imports::{
     cli, confirm, counts, invalid_rows, multipart, preview, revise, temp_file, totals, upload,
     upload_with,
 };
+use crate::kit::Status;
 use claimdesk::domain::Role;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -124,14 +125,9 @@ async fn a_status_of_false_in_any_case_is_accepted() {
     let html = preview(&app.client, &app, &id).await;
     assert_eq!(counts(&html), (3, 0, 0), "{:?}", invalid_rows(&html));
     assert_eq!(confirm(&app.client, &app, &id).await.status(), 303);
-    let mut statuses: Vec<String> = app
-        .all_claims("")
-        .await
-        .iter()
-        .map(|c| c["status"].as_str().unwrap().to_owned())
-        .collect();
+    let mut statuses: Vec<Status> = app.list_claims("").await.iter().map(|c| c.status).collect();
     statuses.sort();
-    assert_eq!(statuses, ["false", "false", "in_review"]);
+    assert_eq!(statuses, [Status::InReview, Status::False, Status::False]);
 }
 
 // ------------------------------------------------------------------ CLI
@@ -393,9 +389,13 @@ async fn the_preview_is_computed_once_at_upload_and_read_back_after() {
 
     // Someone records one of the rows meanwhile: opening the page does not
     // match the file again (it shows what was stored), and stores nothing.
-    let story = app.story("Attack story").await;
-    let source = app.source("Source 0", "government").await;
-    app.claim(&story, &source, "Once claim number 0").await;
+    let story = app.story().title("Attack story").create().await.id;
+    let source = app.source().name("Source 0").create().await.id;
+    app.claim(story)
+        .source(source)
+        .quote("Once claim number 0")
+        .create()
+        .await;
     for _ in 0..2 {
         let html = preview(&app.client, &app, &id).await;
         assert_eq!(counts(&html), (3, 0, 0));
@@ -441,7 +441,7 @@ async fn a_client_that_leaves_mid_preview_leaves_nothing_behind() {
     };
     let html = preview(&app.client, &app, &id.to_string()).await;
     assert!(html.contains("not kept for correcting"), "{html}");
-    assert!(!html.contains("<textarea"));
+    assert!(!crate::kit::Page::parse(&html).exists("textarea"));
 
     let (content_type, body) = multipart("claims.csv", big.as_bytes());
     let quick = reqwest::Client::builder()

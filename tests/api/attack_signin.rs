@@ -3,33 +3,14 @@
 //! login CSRF and cross-site writes, CSRF tokens in URLs, and the smaller
 //! account holes (same new password, tokens revived by re-enabling).
 
-use crate::helpers::{
-    bearer_client, client, field_error, location, LoginToken, TestApp, TEST_PASSWORD,
-};
+use crate::helpers::{client, field_error, location, LoginToken, TestApp, TEST_PASSWORD};
 use claimdesk::domain::Role;
-use diesel_async::RunQueryDsl;
 use std::time::{Duration, Instant};
-
-#[derive(diesel::QueryableByName)]
-struct N {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-async fn count(app: &TestApp, q: &str) -> i64 {
-    let rows: Vec<N> = diesel::sql_query(q)
-        .load(&mut app.db.conn().await)
-        .await
-        .unwrap_or_else(|e| panic!("{q}: {e}"));
-    rows[0].n
-}
 
 /// Passwords actually checked against the account: one `login_failed` audit
 /// row each (refusals without a check are `login_refused`).
 async fn checked(app: &TestApp, user: claimdesk::domain::UserId) -> i64 {
-    count(
-        app,
-        &format!(
+    app.count(&format!(
             "SELECT count(*) AS n FROM audit_log WHERE action = 'login_failed' AND object_id = '{user}'"
         ),
     )
@@ -37,10 +18,9 @@ async fn checked(app: &TestApp, user: claimdesk::domain::UserId) -> i64 {
 }
 
 async fn sessions_of(app: &TestApp, user: claimdesk::domain::UserId) -> i64 {
-    count(
-        app,
-        &format!("SELECT count(*) AS n FROM sessions WHERE user_id = '{user}'"),
-    )
+    app.count(&format!(
+        "SELECT count(*) AS n FROM sessions WHERE user_id = '{user}'"
+    ))
     .await
 }
 
@@ -85,8 +65,7 @@ async fn until_ten_admitted(app: &TestApp, user: claimdesk::domain::UserId, limi
          + (SELECT CASE WHEN locked_until > now() THEN 10 ELSE 0 END FROM users WHERE id = '{user}') AS n"
     );
     while Instant::now() < until {
-        let rows: Vec<N> = diesel::sql_query(&q).load(&mut watch).await.unwrap();
-        if rows[0].n >= 10 {
+        if crate::kit::db::count_on(&mut watch, &q).await >= 10 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -154,14 +133,12 @@ async fn a_burst_of_sixty_wrong_passwords_checks_at_most_ten_and_the_right_one_f
     assert_eq!(tally(&statuses, 429), 30, "{statuses:?}");
     // The account is locked: the right password still does not open it.
     assert_eq!(app.post_login(&u.email, TEST_PASSWORD).await.status(), 429);
-    let locked: i64 = count(
-        &app,
-        &format!(
+    let locked: i64 = app
+        .count(&format!(
             "SELECT count(*) AS n FROM users WHERE id = '{}' AND locked_until > now()",
             u.id
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(locked, 1, "locked after its ten failures");
 }
 
@@ -228,9 +205,7 @@ async fn the_account_limit_alone_holds_a_burst_to_ten_checks() {
     let u = app.new_user(Role::Editor, "Lock Burst Target").await;
     let (statuses, right) = burst(&app, u.id, &u.email, &[slow_client()], 60).await;
     let checked = checked(&app, u.id).await;
-    let refused = count(
-        &app,
-        &format!(
+    let refused = app.count(&format!(
             "SELECT count(*) AS n FROM audit_log WHERE action = 'login_refused' AND object_id = '{}'",
             u.id
         ),
@@ -288,9 +263,7 @@ async fn failures_on_many_accounts_add_up_to_the_address_limit() {
             statuses.push(send_login(&c, &app, &tok, &u.email, &format!("spray {i:02}")).await);
         }
     }
-    let kept = count(
-        &app,
-        "SELECT count(*) AS n FROM login_failures WHERE client = '127.0.0.1' AND at > now() - interval '15 minutes'",
+    let kept = app.count("SELECT count(*) AS n FROM login_failures WHERE client = '127.0.0.1' AND at > now() - interval '15 minutes'",
     )
     .await;
     eprintln!(
@@ -310,7 +283,7 @@ async fn failures_on_many_accounts_add_up_to_the_address_limit() {
 // ------------------------------------------------------------ hostile input
 
 async fn audit_rows(app: &TestApp) -> i64 {
-    count(app, "SELECT count(*) AS n FROM audit_log").await
+    app.count("SELECT count(*) AS n FROM audit_log").await
 }
 
 #[tokio::test]
@@ -318,7 +291,7 @@ async fn an_over_long_email_or_password_is_422_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let (audit, failures) = (
         audit_rows(&app).await,
-        count(&app, "SELECT count(*) AS n FROM login_failures").await,
+        app.count("SELECT count(*) AS n FROM login_failures").await,
     );
     let huge = format!("{}@example.org", "a".repeat(240 * 1024));
     let res = app.post_login(&huge, "whatever at all").await;
@@ -335,11 +308,12 @@ async fn an_over_long_email_or_password_is_422_and_writes_nothing() {
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "password").is_some());
     // The input that passes is kept in the form.
-    assert!(html.contains("value=\"a@example.org\""));
+    let form = crate::kit::Page::parse(&html).form("form:has(#password)");
+    assert_eq!(form.field("email"), "a@example.org");
 
     assert_eq!(audit_rows(&app).await, audit, "no audit row written");
     assert_eq!(
-        count(&app, "SELECT count(*) AS n FROM login_failures").await,
+        app.count("SELECT count(*) AS n FROM login_failures").await,
         failures
     );
     // 254 characters is still a (wrong) sign-in, not a refusal.
@@ -424,10 +398,8 @@ async fn next_never_leaves_the_site_and_never_breaks_the_response() {
             .unwrap();
         assert_eq!(page.status(), 200, "GET /login?next={next:?}");
         let html = page.text().await.unwrap();
-        assert!(
-            html.contains("name=\"next\" value=\"/\""),
-            "next {next:?} kept in the form"
-        );
+        let form = crate::kit::Page::parse(&html).form("form:has(#password)");
+        assert_eq!(form.field("next"), "/", "next {next:?} kept in the form");
     }
     // Same-site paths survive, header-safe.
     for (next, want) in [
@@ -754,16 +726,15 @@ async fn an_import_upload_carries_its_token_in_the_multipart_body() {
     )
     .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let saved: Vec<N> = diesel::sql_query(
-        "SELECT (n_create + n_duplicate + n_invalid)::bigint AS n FROM imports \
-         ORDER BY created_at DESC LIMIT 1",
-    )
-    .load(&mut app.db.conn().await)
-    .await
-    .unwrap();
+    let saved = app
+        .count(
+            "SELECT (n_create + n_duplicate + n_invalid)::bigint AS n FROM imports \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .await;
     // A file this large is not kept for the correction form, but every one
     // of its rows reached the preview.
-    assert_eq!(saved[0].n as usize, rows, "the upload arrived whole");
+    assert_eq!(saved as usize, rows, "the upload arrived whole");
 }
 
 // ------------------------------------------------------------ accounts
@@ -807,31 +778,33 @@ async fn re_enabling_an_account_does_not_revive_its_api_tokens() {
     let app = TestApp::spawn().await;
     let admin = app.new_user(Role::Admin, "Token Admin").await;
     let u = app.new_user(Role::Editor, "Token Editor").await;
-    let theirs = bearer_client(&u.token);
+    let theirs = app.api_as(&u);
     let status = |c: reqwest::Client| {
         let url = app.url("/api/claims");
         async move { c.get(url).send().await.unwrap().status().as_u16() }
     };
-    assert_eq!(status(theirs.clone()).await, 200);
-    let admin_c = bearer_client(&admin.token);
+    assert_eq!(status(theirs.client.clone()).await, 200);
+    let admin_c = app.api_as(&admin);
     for action in ["disable", "enable"] {
         let res = admin_c
-            .post(app.url(&format!("/admin/users/{}/{action}", u.id)))
-            .form(&[("unused", "")])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &format!("/admin/users/{}/{action}", u.id),
+                &[("unused", "")],
+            )
+            .await;
         assert_eq!(res.status(), 303, "{action}");
     }
-    assert_eq!(status(theirs).await, 401, "the old token stays revoked");
-    let revoked = count(
-        &app,
-        &format!(
+    assert_eq!(
+        status(theirs.client).await,
+        401,
+        "the old token stays revoked"
+    );
+    let revoked = app
+        .count(&format!(
             "SELECT count(*) AS n FROM api_tokens WHERE user_id = '{}' AND revoked_at IS NOT NULL",
             u.id
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(revoked, 1);
     // The account itself works again: it can sign in and make a new token.
     let (c, csrf) = app.login(&u.email, TEST_PASSWORD).await;

@@ -3,20 +3,14 @@
 //! without a version, NUL bytes and invalid UTF-8, reports cut at 5,000
 //! claims, and the order of evidence.
 
-use crate::exports::{change, download, give, new_claim, new_story};
-use crate::helpers::{bearer_client, unescape, TestApp};
+use crate::exports::download;
+use crate::helpers::{unescape, TestApp};
+use crate::kit::{read, ApiError, Page, SourceType, Status};
 use claimdesk::domain::Role;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 const PAYLOAD: &str = "https://example.org/x><img src=x onerror=alert(1)>";
-
-async fn sql(app: &TestApp, query: &str) {
-    diesel::sql_query(query)
-        .execute(&mut app.db.conn().await)
-        .await
-        .unwrap_or_else(|e| panic!("{query}: {e}"));
-}
 
 /// Every `<` in the Markdown opens an autolink whose target cannot close
 /// early or carry markup: `<http(s)://…>` with no space, quote or bracket.
@@ -43,69 +37,79 @@ fn assert_no_live_html(md: &str, what: &str) {
 #[tokio::test]
 async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
     let app = TestApp::spawn().await;
-    let story = new_story(&app, "Story <b>bold</b> *x*", Some(PAYLOAD)).await;
-    let stored = app.get_json(&format!("/api/stories/{story}")).await;
+    let story = app
+        .story()
+        .title("Story <b>bold</b> *x*")
+        .url(PAYLOAD)
+        .create()
+        .await;
+    let stored = app.get_story(&story).await;
     assert_eq!(
-        stored["url"],
-        "https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E"
+        stored.url.as_deref(),
+        Some("https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E")
     );
     let source = app
-        .source("Source <img src=x onerror=alert(2)>", "witness")
+        .source()
+        .name("Source <img src=x onerror=alert(2)>")
+        .kind(SourceType::Witness)
+        .create()
         .await;
-    let id = new_claim(
-        &app,
-        json!({
-            "story_id": story,
-            "source_id": source,
-            "quote": "Line one\r# Injected heading\r\n<script>alert(3)</script>\u{2028}- list",
-        }),
-    )
-    .await;
-    give(
-        &app,
-        &id,
-        "false",
-        "Reason <img src=x onerror=alert(4)>\r\n\r\n<div>block</div>",
-        &[PAYLOAD, "https://example.org/ok?a=1&b=2"],
-    )
-    .await;
-    let detail = app.get_json(&format!("/api/claims/{id}")).await;
-    let evidence = detail["history"][0]["evidence"].clone();
+    let claim = app
+        .claim(&story)
+        .source(&source)
+        .quote("Line one\r# Injected heading\r\n<script>alert(3)</script>\u{2028}- list")
+        .create()
+        .await;
+    let id = claim.id;
+    let detail = app
+        .give(
+            &claim,
+            Status::False,
+            "Reason <img src=x onerror=alert(4)>\r\n\r\n<div>block</div>",
+            &[PAYLOAD, "https://example.org/ok?a=1&b=2"],
+        )
+        .await;
     assert_eq!(
-        evidence,
-        json!([
+        detail.history[0].evidence,
+        [
             "https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E",
             "https://example.org/ok?a=1&b=2"
-        ])
+        ]
     );
+    let (story, source) = (story.id, source.id);
 
     // The review URL goes through the same rule.
     let res = app.set_review_url(&id.to_string(), PAYLOAD).await;
     assert_eq!(res.status(), 303);
-    let detail = app.get_json(&format!("/api/claims/{id}")).await;
     assert_eq!(
-        detail["review_url"],
-        "https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E"
+        app.get_claim(id).await.review_url.as_deref(),
+        Some("https://example.org/x%3E%3Cimg%20src=x%20onerror=alert(1)%3E")
     );
 
     // Rows stored before this rule hold the raw text: output must be safe anyway.
-    let legacy = new_story(&app, "Legacy story", Some("https://example.org/legacy")).await;
-    let old = new_claim(
-        &app,
-        json!({ "story_id": legacy, "source_id": source, "quote": "Old claim" }),
-    )
-    .await;
-    give(&app, &old, "verified", "Old", &["https://example.org/old"]).await;
+    let legacy = app
+        .story()
+        .title("Legacy story")
+        .url("https://example.org/legacy")
+        .create()
+        .await;
+    let old = app
+        .claim(&legacy)
+        .source(source)
+        .quote("Old claim")
+        .create()
+        .await;
+    app.give(&old, Status::Verified, "Old", &["https://example.org/old"])
+        .await;
+    let (legacy, old) = (legacy.id.to_string(), old.id);
     let raw = PAYLOAD.replace('\'', "''");
-    sql(
-        &app,
-        &format!("UPDATE stories SET url = '{raw}' WHERE id = '{legacy}'"),
-    )
+    app.sql(&format!(
+        "UPDATE stories SET url = '{raw}' WHERE id = '{legacy}'"
+    ))
     .await;
-    sql(
-        &app,
-        &format!("UPDATE evidence SET url = '{raw} \"q\"' WHERE claim_id = '{old}'"),
-    )
+    app.sql(&format!(
+        "UPDATE evidence SET url = '{raw} \"q\"' WHERE claim_id = '{old}'"
+    ))
     .await;
 
     for path in [
@@ -153,20 +157,25 @@ async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
 #[tokio::test]
 async fn the_bulk_claimreview_export_is_safe_inside_a_script_block() {
     let app = TestApp::spawn().await;
-    let story = new_story(&app, "ClaimReview story", Some(PAYLOAD)).await;
-    let source = app
-        .source("</script><script>alert(1)</script> & co", "government")
+    let story = app
+        .story()
+        .title("ClaimReview story")
+        .url(PAYLOAD)
+        .create()
         .await;
-    let id = new_claim(
-        &app,
-        json!({
-            "story_id": story,
-            "source_id": source,
-            "quote": "Quote </script><img src=x onerror=alert(1)> \u{2028}\u{2029} &amp;",
-        }),
-    )
-    .await;
-    give(&app, &id, "false", "Contradicted", &[]).await;
+    let source = app
+        .source()
+        .name("</script><script>alert(1)</script> & co")
+        .create()
+        .await;
+    let claim = app
+        .claim(&story)
+        .source(&source)
+        .quote("Quote </script><img src=x onerror=alert(1)> \u{2028}\u{2029} &amp;")
+        .create()
+        .await;
+    app.give(&claim, Status::False, "Contradicted", &[]).await;
+    let id = claim.id;
     let (_, body) = download(&app.client, &app, "format=claimreview").await;
     let text = String::from_utf8(body).unwrap();
     for c in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
@@ -183,10 +192,8 @@ async fn the_bulk_claimreview_export_is_safe_inside_a_script_block() {
         .contains("</script><img"));
 
     // The claim page's JSON-LD follows the same rule (one function for both).
-    let page = app.html(&format!("/claims/{id}")).await;
-    let start = page.find("id=\"claimreview-jsonld\"").unwrap();
-    let area = &page[start..];
-    let area = unescape(&area[area.find('>').unwrap() + 1..area.find("</textarea>").unwrap()]);
+    let page = app.view(&format!("/claims/{id}")).await;
+    let area = page.exact_text("#claimreview-jsonld");
     for c in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
         assert!(!area.contains(c), "{c:?} in the page's JSON-LD:\n{area}");
     }
@@ -205,10 +212,16 @@ async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String)
 #[tokio::test]
 async fn html_forms_without_a_version_are_refused_with_428_and_keep_the_input() {
     let app = TestApp::spawn().await;
-    let story = app.story("Versioned story").await;
-    let source = app.source("Versioned source", "government").await;
-    let claim = app.claim(&story, &source, "The original wording").await;
-    let id = claim["id"].as_str().unwrap().to_owned();
+    let story = app.story().title("Versioned story").create().await;
+    let source = app.source().name("Versioned source").create().await;
+    let claim = app
+        .claim(&story)
+        .source(&source)
+        .quote("The original wording")
+        .create()
+        .await;
+    let id = claim.id;
+    let (story, source) = (story.id.to_string(), source.id.to_string());
 
     for version in [None, Some(""), Some("abc"), Some("1.0")] {
         let with = |mut f: Form| {
@@ -254,38 +267,36 @@ async fn html_forms_without_a_version_are_refused_with_428_and_keep_the_input() 
         ];
         for (path, form, typed) in cases {
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (status, body) = post(&app, &path, &form).await;
-            assert_eq!(status, 428, "{path} with version {version:?}");
-            assert!(body.contains(typed), "{path}: the input is kept");
+            let res = app.post_form(&path, &form).await;
+            assert_eq!(res.status(), 428, "{path} with version {version:?}");
+            let page = Page::parse(&res.text().await.unwrap());
             assert!(
-                body.contains("without the version"),
+                page.select("form input, form textarea").iter().any(|e| {
+                    e.value().attr("value") == Some(typed) || crate::kit::html::text_of(*e) == typed
+                }),
+                "{path}: the input is kept"
+            );
+            assert!(
+                page.shows("without the version"),
                 "{path}: the page says why"
             );
             // The re-rendered form carries the current version, so a
             // conscious resubmission goes through.
             assert!(
-                body.contains("name=\"version\" value=\"1\""),
+                page.attrs("form input[name=version]", "value")
+                    .contains(&"1".to_owned()),
                 "{path}: current version in the form"
             );
         }
     }
     // Nothing was written.
-    let c = app.get_json(&format!("/api/claims/{id}")).await;
-    assert_eq!(
-        (c["version"].as_i64(), c["status"].as_str()),
-        (Some(1), Some("unverified"))
-    );
-    assert_eq!(c["quote"], "The original wording");
-    let s = app.get_json(&format!("/api/sources/{source}")).await;
-    assert_eq!(
-        (s["version"].as_i64(), s["name"].as_str()),
-        (Some(1), Some("Versioned source"))
-    );
-    let st = app.get_json(&format!("/api/stories/{story}")).await;
-    assert_eq!(
-        (st["version"].as_i64(), st["title"].as_str()),
-        (Some(1), Some("Versioned story"))
-    );
+    let c = app.get_claim(id).await;
+    assert_eq!((c.version, c.status), (1, Status::Unverified));
+    assert_eq!(c.quote, "The original wording");
+    let s = app.get_source(c.source_id).await;
+    assert_eq!((s.version, s.name.as_str()), (1, "Versioned source"));
+    let st = app.get_story(c.story_id).await;
+    assert_eq!((st.version, st.title.as_str()), (1, "Versioned story"));
 
     // The browser flow (the forms send their version) still works.
     for (path, form) in [
@@ -319,23 +330,25 @@ async fn html_forms_without_a_version_are_refused_with_428_and_keep_the_input() 
             vec![("title", "Retitled"), ("outlet", "AFP"), ("version", "1")],
         ),
     ] {
-        let (status, body) = post(&app, &path, &form).await;
-        assert_eq!(status, 303, "{path}: {body}");
+        let res = app.post_form(&path, &form).await;
+        assert_eq!(res.status(), 303, "{path}: {}", res.text().await.unwrap());
     }
-    let c = app.get_json(&format!("/api/claims/{id}")).await;
-    assert_eq!(
-        (c["version"].as_i64(), c["status"].as_str()),
-        (Some(3), Some("in_review"))
-    );
+    let c = app.get_claim(id).await;
+    assert_eq!((c.version, c.status), (3, Status::InReview));
 }
 
 #[tokio::test]
 async fn nul_bytes_are_refused_with_422_or_400_never_500() {
     let app = TestApp::spawn().await;
-    let story = app.story("NUL story").await;
-    let source = app.source("NUL source", "government").await;
-    let claim = app.claim(&story, &source, "A clean claim").await;
-    let id = claim["id"].as_str().unwrap().to_owned();
+    let story = app.story().create().await;
+    let source = app.source().create().await;
+    let claim = app
+        .claim(&story)
+        .source(&source)
+        .quote("A clean claim")
+        .create()
+        .await;
+    let (story, source, id) = (story.id, source.id.to_string(), claim.id);
     let nul = "before\u{0}after";
 
     // JSON fields: 422 with the field named.
@@ -389,14 +402,10 @@ async fn nul_bytes_are_refused_with_422_or_400_never_500() {
     ];
     for (path, body, field) in json_cases {
         let res = app.post_json(&path, &body).await;
-        let status = res.status();
-        let v: Value = res.json().await.unwrap();
-        assert_eq!(status, 422, "{path} {field}: {v}");
+        let err: ApiError = read(res, 422).await;
         assert!(
-            v["fields"][field]
-                .as_str()
-                .is_some_and(|m| m.contains("control characters")),
-            "{path}: {v}"
+            err.field(field).contains("control characters"),
+            "{path}: {err:?}"
         );
     }
 
@@ -444,35 +453,28 @@ async fn nul_bytes_are_refused_with_422_or_400_never_500() {
         assert_eq!(res.status(), 400, "{path}");
     }
     let res = app.get("/api/claims?q=%00").await;
-    let v: Value = res.json().await.unwrap();
-    assert_eq!(v["error"], "bad_request", "{v}");
-    let admin = app.new_user(Role::Admin, "Audit Admin").await;
-    let admin = bearer_client(&admin.token);
+    assert_eq!(read::<ApiError>(res, 400).await.error, "bad_request");
+    let admin = app.api_as(&app.user(Role::Admin).create().await);
     for path in [
         "/admin/audit?action=%00",
         "/admin/audit?object_type=claim%00",
     ] {
-        let res = admin.get(app.url(path)).send().await.unwrap();
+        let res = admin.get(path).await;
         assert_eq!(res.status(), 400, "{path}");
     }
-    let res = admin
-        .get(app.url("/admin/audit?action=create"))
-        .send()
-        .await
-        .unwrap();
+    let res = admin.get("/admin/audit?action=create").await;
     assert_eq!(res.status(), 200);
 
     // Nothing with a NUL got in, and the claim is untouched.
-    let c = app.get_json(&format!("/api/claims/{id}")).await;
-    assert_eq!(c["version"], 1);
-    assert_eq!(app.all_claims("").await.len(), 1);
+    assert_eq!(app.get_claim(id).await.version, 1);
+    assert_eq!(app.list_claims("").await.len(), 1);
 }
 
 #[tokio::test]
 async fn invalid_utf8_in_a_form_is_refused_not_stored_as_replacement_characters() {
     let app = TestApp::spawn().await;
-    let story = app.story("UTF-8 story").await;
-    let source = app.source("UTF-8 source", "government").await;
+    let story = app.story().create().await.id;
+    let source = app.source().create().await.id;
     let form = "application/x-www-form-urlencoded";
 
     let body = format!("source_id={source}&quote=Bad%FF%FEbytes");
@@ -506,9 +508,9 @@ async fn invalid_utf8_in_a_form_is_refused_not_stored_as_replacement_characters(
         .await;
     assert_eq!(res.status(), 303);
 
-    let claims = app.all_claims("").await;
+    let claims = app.list_claims("").await;
     assert_eq!(claims.len(), 1);
-    assert_eq!(claims[0]["quote"], "دمشق awaits");
+    assert_eq!(claims[0].quote, "دمشق awaits");
     let sources: Value = app.get_json("/api/sources").await;
     let text = sources.to_string();
     assert!(
@@ -523,17 +525,14 @@ async fn invalid_utf8_in_a_form_is_refused_not_stored_as_replacement_characters(
 #[tokio::test]
 async fn reports_say_how_many_claims_they_leave_out() {
     let app = TestApp::spawn().await;
-    let story = app.story("Huge story").await;
-    let source = app.source("Prolific source", "government").await;
-    sql(
-        &app,
-        &format!(
-            "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \
+    let story = app.story().title("Huge story").create().await.id;
+    let source = app.source().create().await.id;
+    app.sql(&format!(
+        "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \
              SELECT gen_random_uuid(), '{story}', '{source}', 'Claim number ' || i, \
                     now() - i * interval '1 second', now() \
              FROM generate_series(1, 5001) AS i"
-        ),
-    )
+    ))
     .await;
 
     let html = unescape(&app.html(&format!("/stories/{story}/report")).await);
@@ -576,32 +575,30 @@ async fn reports_say_how_many_claims_they_leave_out() {
     );
 
     // A report that holds everything says nothing of the kind.
-    let small = app.story("Small story").await;
-    app.claim(&small, &source, "Only claim").await;
-    let html = app.html(&format!("/stories/{small}/report")).await;
-    assert!(!html.contains("Showing"));
+    let small = app.story().title("Small story").create().await;
+    app.claim(&small)
+        .source(source)
+        .quote("Only claim")
+        .create()
+        .await;
+    let page = app.view(&format!("/stories/{}/report", small.id)).await;
+    assert!(!page.shows("Showing"));
 }
 
-/// Evidence links as a page lists them, in page order.
-fn links_in(html: &str, section_start: &str) -> Vec<String> {
-    let part = &html[html.find(section_start).unwrap()..];
-    part.match_indices("href=\"https://e.example/")
-        .map(|(at, _)| {
-            let s = &part[at + 6..];
-            s[..s.find('"').unwrap()].to_owned()
-        })
+/// Evidence links (to e.example) inside `css`, in page order.
+fn links_in(page: &Page, css: &str) -> Vec<String> {
+    page.links_in(css)
+        .into_iter()
+        .filter(|h| h.starts_with("https://e.example/"))
         .collect()
 }
 
 #[tokio::test]
 async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
     let app = TestApp::spawn().await;
-    let story = app.story("Order story").await;
-    let source = app.source("Order source", "government").await;
-    let id = app.claim(&story, &source, "Ordered claim").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let story = app.story().create().await;
+    let claim = app.claim(&story).quote("Ordered claim").create().await;
+    let (story, id) = (story.id, claim.id);
     let given = [
         "https://e.example/z",
         "https://e.example/a",
@@ -609,7 +606,10 @@ async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
         "https://e.example/b",
         "https://e.example/y",
     ];
-    change(&app, &id, "in_review", "Links in a chosen order", &given).await;
+    app.status(id, Status::InReview, "Links in a chosen order")
+        .evidence(&given)
+        .apply()
+        .await;
     // The form gives links one per line, in the same way.
     let form_links = "https://e.example/f3\nhttps://e.example/f1\nhttps://e.example/f2";
     let (status, _) = post(
@@ -633,7 +633,7 @@ async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
         "DROP TABLE evidence_copy",
         "ANALYZE evidence",
     ] {
-        sql(&app, q).await;
+        app.sql(q).await;
     }
     let want: Vec<String> = given
         .iter()
@@ -642,17 +642,17 @@ async fn evidence_keeps_the_order_it_was_given_in_everywhere() {
         .collect();
 
     // API: per history entry.
-    let d = app.get_json(&format!("/api/claims/{id}")).await;
-    assert_eq!(d["history"][0]["evidence"], json!(want[5..]));
-    assert_eq!(d["history"][1]["evidence"], json!(want[..5]));
+    let d = app.get_claim(id).await;
+    assert_eq!(d.history[0].evidence, want[5..]);
+    assert_eq!(d.history[1].evidence, want[..5]);
     // Claim page (newest entry first).
-    let page = app.html(&format!("/claims/{id}")).await;
+    let page = app.view(&format!("/claims/{id}")).await;
     let mut newest_first = want[5..].to_vec();
     newest_first.extend_from_slice(&want[..5]);
-    assert_eq!(links_in(&page, "id=\"history\""), newest_first);
+    assert_eq!(links_in(&page, "#history"), newest_first);
     // Reports: oldest change first.
-    let report = app.html(&format!("/stories/{story}/report")).await;
-    assert_eq!(links_in(&report, "report-claims"), want);
+    let report = app.view(&format!("/stories/{story}/report")).await;
+    assert_eq!(links_in(&report, ".report-claims"), want);
     let md = app
         .get(&format!("/stories/{story}/report?format=md"))
         .await

@@ -5,6 +5,7 @@
 use crate::helpers::{
     bearer_client, client, csrf_in, field_error, location, TestApp, TestUser, TEST_PASSWORD,
 };
+use crate::kit::Page;
 use claimdesk::config::AuthArgs;
 use claimdesk::domain::Role;
 use diesel_async::RunQueryDsl;
@@ -90,16 +91,7 @@ async fn post_with(
 
 /// The text of the page's alert (`<p class="alert" role="alert">`).
 fn alert(html: &str) -> String {
-    let open = "<p class=\"alert\" role=\"alert\">";
-    let start = html.find(open).expect("an alert") + open.len();
-    html[start..start + html[start..].find("</p>").unwrap()].to_owned()
-}
-
-async fn sql(app: &TestApp, q: &str) {
-    diesel::sql_query(q)
-        .execute(&mut app.db.conn().await)
-        .await
-        .unwrap_or_else(|e| panic!("{q}: {e}"));
+    Page::parse(html).text("p.alert[role=alert]")
 }
 
 async fn locked_until(
@@ -134,30 +126,15 @@ async fn login_sets_an_httponly_samesite_session_cookie() {
     assert!(cookie_value(&c).len() >= 32, "{c}");
 
     // A safe `next` is followed, a foreign one is not.
-    let res = app
-        .post_login_with(
-            &client(),
-            &[],
-            &[
-                ("email", u.email.as_str()),
-                ("password", TEST_PASSWORD),
-                ("next", "/sources"),
-            ],
-        )
-        .await;
-    assert_eq!(location(&res), "/sources");
-    let res = app
-        .post_login_with(
-            &client(),
-            &[],
-            &[
-                ("email", u.email.as_str()),
-                ("password", TEST_PASSWORD),
-                ("next", "//evil.example/"),
-            ],
-        )
-        .await;
-    assert_eq!(location(&res), "/");
+    for (next, to) in [("/sources", "/sources"), ("//evil.example/", "/")] {
+        let login = [
+            ("email", u.email.as_str()),
+            ("password", TEST_PASSWORD),
+            ("next", next),
+        ];
+        let res = app.post_login_with(&client(), &[], &login).await;
+        assert_eq!(location(&res), to, "next {next}");
+    }
 }
 
 #[tokio::test]
@@ -234,26 +211,19 @@ async fn logout_ends_the_session_on_the_server() {
 async fn disabling_an_account_ends_its_sessions_and_tokens_at_once() {
     let app = TestApp::spawn().await;
     let admin = app.new_user(Role::Admin, "Disable Admin").await;
-    let admin_bearer = bearer_client(&admin.token);
+    let admin_bearer = app.api_as(&admin);
     let victim = app.new_user(Role::Reporter, "Disabled Reporter").await;
     let cookie = session(&app, &victim).await;
-    let victim_bearer = bearer_client(&victim.token);
+    let victim_bearer = app.api_as(&victim);
     assert!(alive(&app, &cookie).await);
 
     // By an admin with a bearer token.
     let res = admin_bearer
-        .post(app.url(&format!("/admin/users/{}/disable", victim.id)))
-        .form(&[("x", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/users/{}/disable", victim.id), &[("x", "")])
+        .await;
     assert_eq!(res.status(), 303);
     assert!(!alive(&app, &cookie).await, "session ended at once");
-    let res = victim_bearer
-        .get(app.url("/api/claims"))
-        .send()
-        .await
-        .unwrap();
+    let res = victim_bearer.get("/api/claims").await;
     assert_eq!(res.status(), 401, "token refused at once");
     // A disabled account cannot log in, and is told nothing more than anyone.
     let res = post_login(&app, &victim.email, TEST_PASSWORD).await;
@@ -262,44 +232,31 @@ async fn disabling_an_account_ends_its_sessions_and_tokens_at_once() {
 
     // Enabled again, it can log in (a new session; the old one stays dead).
     let res = admin_bearer
-        .post(app.url(&format!("/admin/users/{}/enable", victim.id)))
-        .form(&[("x", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/users/{}/enable", victim.id), &[("x", "")])
+        .await;
     assert_eq!(res.status(), 303);
     assert!(!alive(&app, &cookie).await);
     let fresh = session(&app, &victim).await;
     assert!(alive(&app, &fresh).await);
 
     // By an admin in the browser, with the form's CSRF token.
-    let (admin_browser, csrf) = app.login(&admin.email, &admin.password).await;
+    let admin_browser = app.sign_in(&admin).await;
+    let csrf = admin_browser.csrf.clone();
     let res = admin_browser
-        .post(app.url(&format!("/admin/users/{}/disable", victim.id)))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(
+            &format!("/admin/users/{}/disable", victim.id),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert!(!alive(&app, &fresh).await);
 
     // Admins cannot disable themselves.
     let res = admin_bearer
-        .post(app.url(&format!("/admin/users/{}/disable", admin.id)))
-        .form(&[("x", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/users/{}/disable", admin.id), &[("x", "")])
+        .await;
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        admin_bearer
-            .get(app.url("/admin/users"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(admin_bearer.get("/admin/users").await.status(), 200);
 }
 
 #[tokio::test]
@@ -310,10 +267,15 @@ async fn role_changes_take_effect_on_the_next_request() {
     let cookie = session(&app, &u).await;
     let csrf = csrf_for(&app, &cookie).await;
 
-    let story = app.story("Role change story").await;
-    let source = app.source("Role change source", "government").await;
-    let claim = app.claim(&story, &source, "Role change claim").await;
-    let id = claim["id"].as_str().unwrap();
+    let story = app.story().create().await.id;
+    let source = app.source().create().await.id;
+    let claim = app
+        .claim(story)
+        .source(source)
+        .quote("Role change claim")
+        .create()
+        .await;
+    let id = claim.id;
 
     let set_role = |role: &'static str| {
         let admin = admin.clone();
@@ -370,12 +332,13 @@ async fn role_changes_take_effect_on_the_next_request() {
         "still reads"
     );
     // The token follows the role too.
-    let res = bearer_client(&u.token)
-        .post(app.url("/api/stories"))
-        .json(&serde_json::json!({"title": "t", "outlet": "o"}))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .api_as(&u)
+        .post_json(
+            "/api/stories",
+            &serde_json::json!({"title": "t", "outlet": "o"}),
+        )
+        .await;
     assert_eq!(res.status(), 403);
 
     set_role("admin").await;
@@ -474,13 +437,10 @@ async fn ten_failures_soft_lock_an_account_for_a_while() {
     assert_eq!(locked_until(&app, u.id).await, Some(until));
 
     // Never permanent: once the lock time has passed, the password works.
-    sql(
-        &app,
-        &format!(
-            "UPDATE users SET locked_until = now() - interval '1 second' WHERE id = '{}'",
-            u.id
-        ),
-    )
+    app.sql(&format!(
+        "UPDATE users SET locked_until = now() - interval '1 second' WHERE id = '{}'",
+        u.id
+    ))
     .await;
     let res = post_login(&app, &u.email, TEST_PASSWORD).await;
     assert_eq!(res.status(), 303);
@@ -497,19 +457,11 @@ async fn ten_failures_soft_lock_an_account_for_a_while() {
 
 /// No session row exists for the user.
 async fn has_no_session(app: &TestApp, u: &TestUser) -> bool {
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let rows: Vec<N> = diesel::sql_query(format!(
+    let q = format!(
         "SELECT count(*) AS n FROM sessions WHERE user_id = '{}'",
         u.id
-    ))
-    .load(&mut app.db.conn().await)
-    .await
-    .unwrap();
-    rows[0].n == 0
+    );
+    app.count(&q).await == 0
 }
 
 #[tokio::test]
@@ -624,45 +576,32 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same() {
 // ------------------------------------------------------------ API tokens
 
 fn new_token_in(html: &str) -> String {
-    let open = "<code class=\"token\" id=\"new-token\">";
-    let start = html.find(open).expect("the new token") + open.len();
-    html[start..start + html[start..].find("</code>").unwrap()].to_owned()
+    Page::parse(html).text("code.token#new-token")
 }
 
 fn revoke_paths(html: &str) -> Vec<String> {
-    html.match_indices("action=\"/profile/tokens/")
-        .map(|(at, _)| {
-            let s = &html[at + 8..];
-            s[..s.find('"').unwrap()].to_owned()
-        })
-        .collect()
+    Page::parse(html).attrs("form[action^='/profile/tokens/']", "action")
 }
 
 #[tokio::test]
 async fn api_tokens_are_shown_once_work_and_can_be_revoked() {
     let app = TestApp::spawn().await;
     let u = app.new_user(Role::Reporter, "Token Reporter").await;
-    let (browser, csrf) = app.login(&u.email, &u.password).await;
+    let browser = app.sign_in(&u).await;
+    let csrf = browser.csrf.clone();
     let res = browser
-        .post(app.url("/profile/tokens"))
-        .form(&[("csrf_token", csrf.as_str()), ("name", "data desk script")])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(
+            "/profile/tokens",
+            &[("csrf_token", csrf.as_str()), ("name", "data desk script")],
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let html = res.text().await.unwrap();
     let secret = new_token_in(&html);
     assert!(secret.len() >= 32, "{secret}");
 
     // Shown once: the profile page lists the token by name, not its secret.
-    let profile = browser
-        .get(app.url("/profile"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let profile = browser.get("/profile").await.text().await.unwrap();
     assert!(profile.contains("data desk script"));
     assert!(!profile.contains(&secret));
     // Stored hashed.
@@ -707,15 +646,13 @@ async fn api_tokens_are_shown_once_work_and_can_be_revoked() {
 
     // Someone else cannot revoke it.
     let other = app.new_user(Role::Admin, "Other Admin").await;
-    let (other_browser, other_csrf) = app.login(&other.email, &other.password).await;
+    let other_browser = app.sign_in(&other).await;
+    let other_csrf = other_browser.csrf.clone();
     let revoke = format!("/profile/tokens/{}/revoke", mine.id);
     assert!(revoke_paths(&profile).contains(&revoke));
     let res = other_browser
-        .post(app.url(&revoke))
-        .form(&[("csrf_token", other_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(&revoke, &[("csrf_token", other_csrf.as_str())])
+        .await;
     assert_eq!(res.status(), 404);
     assert_eq!(
         api.get(app.url("/api/claims"))
@@ -728,25 +665,14 @@ async fn api_tokens_are_shown_once_work_and_can_be_revoked() {
 
     // Its owner can.
     let res = browser
-        .post(app.url(&revoke))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(&revoke, &[("csrf_token", csrf.as_str())])
+        .await;
     assert_eq!(res.status(), 303);
     let res = api.get(app.url("/api/claims")).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
     // Other tokens of the user keep working.
-    assert_eq!(
-        bearer_client(&u.token)
-            .get(app.url("/api/claims"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.api_as(&u).get("/api/claims").await.status(), 200);
     // Garbage tokens are refused like revoked ones.
     let res = bearer_client("cd_nonsense")
         .get(app.url("/api/claims"))
@@ -763,9 +689,11 @@ async fn password_changes_follow_the_policy_and_end_other_sessions() {
     let app = TestApp::spawn().await;
     let u = app.new_user(Role::Reporter, "Password Reporter").await;
     let elsewhere = session(&app, &u).await;
-    let (browser, csrf) = app.login(&u.email, &u.password).await;
+    let browser = app.sign_in(&u).await;
+    let csrf = browser.csrf.clone();
     let change = |current: &str, new: &str| {
         browser
+            .client
             .post(app.url("/profile/password"))
             .form(&[
                 ("csrf_token", csrf.as_str()),
@@ -802,7 +730,7 @@ async fn password_changes_follow_the_policy_and_end_other_sessions() {
     assert_eq!(res.status(), 303, "128 characters are allowed");
     assert_eq!(location(&res), "/profile?saved=password");
     // This browser was given a fresh session; the other one is signed out.
-    let res = browser.get(app.url("/profile")).send().await.unwrap();
+    let res = browser.get("/profile").await;
     assert_eq!(res.status(), 200);
     assert!(!alive(&app, &elsewhere).await);
     assert_eq!(
@@ -812,17 +740,18 @@ async fn password_changes_follow_the_policy_and_end_other_sessions() {
     assert_eq!(post_login(&app, &u.email, &long).await.status(), 303);
 
     // Exactly twelve is enough.
-    let (browser, csrf) = app.login(&u.email, &long).await;
+    let browser = app.sign_in_with(&u.email, &long).await;
+    let csrf = browser.csrf.clone();
     let res = browser
-        .post(app.url("/profile/password"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("current_password", long.as_str()),
-            ("new_password", "twelve chars"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_raw_form(
+            "/profile/password",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("current_password", long.as_str()),
+                ("new_password", "twelve chars"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         post_login(&app, &u.email, "twelve chars").await.status(),

@@ -7,6 +7,7 @@
 //! set, so CI can never pass without running it.
 
 use crate::helpers::TestApp;
+use crate::kit::Status;
 use fantoccini::wd::{Capabilities, TimeoutConfiguration};
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
@@ -389,7 +390,7 @@ async fn run_report_flow(client: &Client, app: &TestApp) {
         .to_owned();
 
     // The summary bar adds up to the story's claims, per status.
-    let claims = app.all_claims(&format!("story={story_id}")).await;
+    let claims = app.list_claims(&format!("story={story_id}")).await;
     let items = client
         .find_all(Locator::Css("article.report .summary-bar li"))
         .await
@@ -418,7 +419,7 @@ async fn run_report_flow(client: &Client, app: &TestApp) {
             .unwrap_or_else(|| panic!("unknown badge {label}"));
         let expected = claims
             .iter()
-            .filter(|c| c["status"] == status.as_str())
+            .filter(|c| c.status == status.as_str().parse().unwrap())
             .count();
         assert_eq!(n, expected, "{label}");
         shown += n;
@@ -430,10 +431,8 @@ async fn run_report_flow(client: &Client, app: &TestApp) {
         .find_all(Locator::Css("article.report section.source-group"))
         .await
         .unwrap();
-    let sources: std::collections::BTreeSet<&str> = claims
-        .iter()
-        .map(|c| c["source"]["name"].as_str().unwrap())
-        .collect();
+    let sources: std::collections::BTreeSet<&str> =
+        claims.iter().map(|c| c.source.name.as_str()).collect();
     assert_eq!(groups.len(), sources.len());
     let quotes = client
         .find_all(Locator::Css("article.report li.report-claim"))
@@ -451,20 +450,15 @@ async fn run_report_flow(client: &Client, app: &TestApp) {
     );
     let verdict = claims
         .iter()
-        .find(|c| c["status"] == "verified")
+        .find(|c| c.status == Status::Verified)
         .expect("a verified seed claim");
-    let d = app
-        .get_json(&format!("/api/claims/{}", verdict["id"].as_str().unwrap()))
-        .await;
-    let reason = d["history"]
-        .as_array()
-        .unwrap()
+    let d = app.get_claim(verdict).await;
+    let reason = d
+        .history
         .iter()
-        .find(|h| h["to_status"] == "verified")
-        .unwrap()["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .find(|h| h.to_status == Some(Status::Verified))
+        .and_then(|h| h.reason.clone())
+        .unwrap();
     assert!(timeline.contains(&reason), "timeline lacks {reason}");
 
     // 2. Back on the board, filtered to verified claims, download the CSV.
@@ -507,14 +501,11 @@ async fn run_report_flow(client: &Client, app: &TestApp) {
     let status_col = header.iter().position(|h| h == "status").unwrap();
     let quote_col = header.iter().position(|h| h == "quote").unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    let verified = app.all_claims("status=verified").await;
+    let verified = app.list_claims("status=verified").await;
     assert_eq!(rows.len(), verified.len());
     assert!(rows.iter().all(|r| &r[status_col] == "verified"));
     let mut from_csv: Vec<&str> = rows.iter().map(|r| &r[quote_col]).collect();
-    let mut from_api: Vec<&str> = verified
-        .iter()
-        .map(|c| c["quote"].as_str().unwrap())
-        .collect();
+    let mut from_api: Vec<&str> = verified.iter().map(|c| c.quote.as_str()).collect();
     from_csv.sort_unstable();
     from_api.sort_unstable();
     assert_eq!(from_csv, from_api);

@@ -1,80 +1,26 @@
 //! No lost edits: versions, ETag / If-Match, 409 / 412 / 428, and truly
 //! concurrent status changes where exactly one wins.
 
-use crate::helpers::{bearer_client, input_value, textarea, unescape, TestApp};
+use crate::helpers::{input_value, textarea, TestApp};
+use crate::kit::{etag, read, Action, ApiError, Claim, Page, Status};
 use claimdesk::domain::Role;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::Barrier;
+use uuid::Uuid;
 
-struct Fixture {
-    story: String,
-    source: String,
-    claim: String,
-}
-
-async fn fixture(app: &TestApp) -> Fixture {
-    let story = app.story("Concurrency story").await;
-    let source = app.source("Concurrency source", "government").await;
-    let claim = app.claim(&story, &source, "The original wording.").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Fixture {
-        story,
-        source,
-        claim,
-    }
-}
-
-fn etag(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("etag")
-        .expect("an ETag")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Text content with HTML escapes (named and numeric) undone.
-fn decode(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(at) = rest.find("&#") {
-        out.push_str(&rest[..at]);
-        let end = at + rest[at..].find(';').unwrap();
-        let code = &rest[at + 2..end];
-        let n = match code.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).unwrap(),
-            None => code.parse().unwrap(),
-        };
-        out.push(char::from_u32(n).unwrap());
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    unescape(&out)
-}
-
-/// The hidden `version` field of a form page.
+/// The hidden `version` field of a form page's main form.
 fn form_version(html: &str) -> String {
-    let marker = "name=\"version\" value=\"";
-    let start = html.find(marker).expect("a version field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
+    let page = Page::parse(html);
+    let versions = page.attrs("form input[name=version]", "value");
+    assert!(!versions.is_empty(), "a version field");
+    versions[0].clone()
 }
 
-fn status_changes(claim: &Value) -> usize {
-    claim["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["action"] == "status_changed")
-        .count()
-}
-
-async fn audit_count(app: &TestApp, action: &str, object: &str) -> usize {
+async fn audit_count(app: &TestApp, action: &str, object: Uuid) -> usize {
     let f = claimdesk::models::audit::AuditFilter {
         action: Some(action.into()),
-        object_id: Some(uuid::Uuid::parse_str(object).unwrap()),
+        object_id: Some(object),
         ..Default::default()
     };
     claimdesk::models::audit::list(&mut app.db.conn().await, &f, 1000)
@@ -88,16 +34,11 @@ async fn audit_count(app: &TestApp, action: &str, object: &str) -> usize {
 #[tokio::test]
 async fn reads_send_an_etag_that_is_the_version() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    for path in [
-        format!("/api/claims/{}", f.claim),
-        format!("/api/sources/{}", f.source),
-        format!("/api/stories/{}", f.story),
-    ] {
+    let f = app.fixture().await;
+    for path in [f.claim.path(), f.source.path(), f.story.path()] {
         let res = app.get(&path).await;
-        assert_eq!(res.status(), 200);
         let tag = etag(&res);
-        let body: Value = res.json().await.unwrap();
+        let body: Value = read(res, 200).await;
         assert_eq!(tag, format!("\"{}\"", body["version"]), "{path}");
     }
 }
@@ -107,30 +48,26 @@ async fn reads_send_an_etag_that_is_the_version() {
 #[tokio::test]
 async fn writes_without_a_version_are_refused_with_428() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
+    let f = app.fixture().await;
+    let (mut claim, mut source, mut story) = (f.claim.body(), f.source.body(), f.story.body());
+    claim.quote = "Blind overwrite".into();
+    source.name = "Blind overwrite".into();
+    story.title = "Blind overwrite".into();
+    (claim.version, source.version, story.version) = (None, None, None);
     let cases = [
-        (
-            format!("/api/claims/{}", f.claim),
-            json!({"story_id": f.story, "source_id": f.source, "quote": "Blind overwrite"}),
-        ),
-        (
-            format!("/api/sources/{}", f.source),
-            json!({"name": "Blind overwrite", "source_type": "government"}),
-        ),
-        (
-            format!("/api/stories/{}", f.story),
-            json!({"title": "Blind overwrite", "outlet": "AFP"}),
-        ),
+        (f.claim.path(), serde_json::to_value(&claim).unwrap()),
+        (f.source.path(), serde_json::to_value(&source).unwrap()),
+        (f.story.path(), serde_json::to_value(&story).unwrap()),
     ];
     for (path, body) in &cases {
         let res = app.put_json(path, body).await;
-        assert_eq!(res.status(), 428, "PUT {path}");
-        let err: Value = res.json().await.unwrap();
-        assert_eq!(err["error"], "precondition_required");
+        let err: ApiError = read(res, 428).await;
+        assert_eq!(err.error, "precondition_required", "PUT {path}");
     }
+    // A status change with no version at all (the kit would fill one in).
     let res = app
         .post_json(
-            &format!("/api/claims/{}/status", f.claim),
+            &format!("{}/status", f.claim.path()),
             &json!({"status": "in_review", "reason": "no version"}),
         )
         .await;
@@ -140,10 +77,7 @@ async fn writes_without_a_version_are_refused_with_428() {
         assert_eq!(body["version"], 1, "{path} unchanged");
         assert!(!body.to_string().contains("Blind overwrite"));
     }
-    assert_eq!(
-        app.get_json(&format!("/api/claims/{}", f.claim)).await["status"],
-        "unverified"
-    );
+    assert_eq!(app.get_claim(&f.claim).await.status, Status::Unverified);
 }
 
 // ------------------------------------------------------------ 409 / 412
@@ -151,78 +85,83 @@ async fn writes_without_a_version_are_refused_with_428() {
 #[tokio::test]
 async fn a_stale_version_field_gets_409_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    let path = format!("/api/claims/{}", f.claim);
-    let edit = |quote: &str, version: i64| json!({"story_id": f.story, "source_id": f.source, "quote": quote, "version": version});
-    let res = app
-        .put_json(&path, &edit("First editor's wording.", 1))
-        .await;
+    let f = app.fixture().await;
+    let path = f.claim.path();
+    let edit = |quote: &str| {
+        let mut b = f.claim.body();
+        b.quote = quote.into();
+        b
+    };
+    let res = app.put_json(&path, &edit("First editor's wording.")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(etag(&res), "\"2\"");
 
-    let res = app
-        .put_json(&path, &edit("Second editor's wording.", 1))
-        .await;
-    assert_eq!(res.status(), 409);
-    let err: Value = res.json().await.unwrap();
-    assert_eq!(err["error"], "conflict");
-    assert!(err["message"].as_str().unwrap().contains("version 2"));
-    let now = app.get_json(&path).await;
-    assert_eq!(now["quote"], "First editor's wording.");
-    assert_eq!(now["version"], 2);
-    let edits = now["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["action"] == "edited")
-        .count();
-    assert_eq!(edits, 1);
-    assert_eq!(audit_count(&app, "update", &f.claim).await, 1);
+    let res = app.put_json(&path, &edit("Second editor's wording.")).await;
+    let err: ApiError = read(res, 409).await;
+    assert_eq!(err.error, "conflict");
+    assert!(err.message.contains("version 2"));
+    let now = app.get_claim(&f.claim).await;
+    assert_eq!(now.quote, "First editor's wording.");
+    assert_eq!(now.version, 2);
+    assert_eq!(now.entries(Action::Edited).len(), 1);
+    assert_eq!(audit_count(&app, "update", f.claim.id).await, 1);
 
     // Status change with a stale version.
     let res = app
-        .post_json(
-            &format!("{path}/status"),
-            &json!({"status": "in_review", "reason": "stale", "version": 1}),
-        )
+        .status(&f.claim, Status::InReview, "stale")
+        .version(1)
+        .send()
         .await;
     assert_eq!(res.status(), 409);
-    assert_eq!(app.get_json(&path).await["status"], "unverified");
+    assert_eq!(app.get_claim(&f.claim).await.status, Status::Unverified);
 
     // Sources and stories alike.
-    let sp = format!("/api/sources/{}", f.source);
-    let s1 = json!({"name": "Concurrency source", "source_type": "government", "affiliation": "A", "version": 1});
-    let s2 = json!({"name": "Concurrency source", "source_type": "government", "affiliation": "B", "version": 1});
-    assert_eq!(app.put_json(&sp, &s1).await.status(), 200);
-    assert_eq!(app.put_json(&sp, &s2).await.status(), 409);
-    assert_eq!(app.get_json(&sp).await["affiliation"], "A");
+    let affiliated = |a: &str| {
+        let mut b = f.source.body();
+        b.affiliation = Some(a.into());
+        b
+    };
+    let sp = f.source.path();
+    assert_eq!(app.put_json(&sp, &affiliated("A")).await.status(), 200);
+    assert_eq!(app.put_json(&sp, &affiliated("B")).await.status(), 409);
+    let stored = app.get_source(&f.source).await;
+    assert_eq!(stored.affiliation.as_deref(), Some("A"));
 
-    let tp = format!("/api/stories/{}", f.story);
-    let t1 = json!({"title": "Title A", "outlet": "AFP", "version": 1});
-    let t2 = json!({"title": "Title B", "outlet": "AFP", "version": 1});
-    assert_eq!(app.put_json(&tp, &t1).await.status(), 200);
-    assert_eq!(app.put_json(&tp, &t2).await.status(), 409);
-    assert_eq!(app.get_json(&tp).await["title"], "Title A");
+    let titled = |t: &str| {
+        let mut b = f.story.body();
+        b.title = t.into();
+        b
+    };
+    let tp = f.story.path();
+    assert_eq!(app.put_json(&tp, &titled("Title A")).await.status(), 200);
+    assert_eq!(app.put_json(&tp, &titled("Title B")).await.status(), 409);
+    assert_eq!(app.get_story(&f.story).await.title, "Title A");
 }
 
 #[tokio::test]
 async fn a_failed_if_match_gets_412_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
+    let f = app.fixture().await;
+    let (mut claim, mut source, mut story) = (f.claim.body(), f.source.body(), f.story.body());
+    claim.quote = "If-Match wording".into();
+    source.name = "If-Match source".into();
+    story.title = "If-Match title".into();
+    // The version travels in If-Match only.
+    (claim.version, source.version, story.version) = (None, None, None);
     let targets = [
         (
-            format!("/api/claims/{}", f.claim),
-            json!({"story_id": f.story, "source_id": f.source, "quote": "If-Match wording"}),
+            f.claim.path(),
+            serde_json::to_value(&claim).unwrap(),
             "quote",
         ),
         (
-            format!("/api/sources/{}", f.source),
-            json!({"name": "If-Match source", "source_type": "government"}),
+            f.source.path(),
+            serde_json::to_value(&source).unwrap(),
             "name",
         ),
         (
-            format!("/api/stories/{}", f.story),
-            json!({"title": "If-Match title", "outlet": "AFP"}),
+            f.story.path(),
+            serde_json::to_value(&story).unwrap(),
             "title",
         ),
     ];
@@ -241,9 +180,8 @@ async fn a_failed_if_match_gets_412_and_changes_nothing() {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(res.status(), 412, "{path} If-Match {stale}");
-            let err: Value = res.json().await.unwrap();
-            assert_eq!(err["error"], "precondition_failed");
+            let err: ApiError = read(res, 412).await;
+            assert_eq!(err.error, "precondition_failed", "{path} If-Match {stale}");
         }
         let now = app.get_json(&path).await;
         assert_eq!(now[field], before[field], "{path} unchanged");
@@ -276,7 +214,7 @@ async fn a_failed_if_match_gets_412_and_changes_nothing() {
     // If-Match wins over a body version.
     let res = app
         .client
-        .post(app.url(&format!("/api/claims/{}/status", f.claim)))
+        .post(app.url(&format!("{}/status", f.claim.path())))
         .header("If-Match", "\"1\"")
         .json(&json!({"status": "in_review", "reason": "r", "version": 2}))
         .send()
@@ -309,6 +247,12 @@ async fn all_at_once(reqs: Vec<reqwest::RequestBuilder>) -> Vec<(u16, String)> {
         .collect()
 }
 
+/// The one accepted answer of a race, as the claim it returned.
+fn winner(results: &[(u16, String)]) -> Claim {
+    let won = results.iter().find(|(s, _)| *s == 200).expect("a winner");
+    serde_json::from_str(&won.1).unwrap()
+}
+
 fn tally(results: &[(u16, String)]) -> (usize, usize, Vec<u16>) {
     let ok = results
         .iter()
@@ -326,16 +270,13 @@ fn tally(results: &[(u16, String)]) -> (usize, usize, Vec<u16>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_status_changes_exactly_one_wins() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
+    let f = app.fixture().await;
     let mut editors = vec![app.client.clone()];
-    for i in 0..3 {
-        let u = app
-            .new_user(Role::Editor, &format!("Racing Editor {i}"))
-            .await;
-        editors.push(bearer_client(&u.token));
+    for _ in 0..3 {
+        let u = app.user(Role::Editor).create().await;
+        editors.push(app.api_as(&u).client);
     }
-    let path = format!("/api/claims/{}", f.claim);
-    let url = app.url(&format!("{path}/status"));
+    let url = app.url(&format!("{}/status", f.claim.path()));
 
     // Round 1: everyone starts the review from version 1.
     let reqs = (0..20)
@@ -347,16 +288,15 @@ async fn twenty_concurrent_status_changes_exactly_one_wins() {
         .collect();
     let results = all_at_once(reqs).await;
     assert_eq!(tally(&results), (1, 19, vec![]), "{results:?}");
-    let claim = app.get_json(&path).await;
-    assert_eq!(claim["status"], "in_review");
-    assert_eq!(claim["version"], 2);
-    assert_eq!(status_changes(&claim), 1);
-    assert_eq!(audit_count(&app, "status_change", &f.claim).await, 1);
+    let claim = app.get_claim(&f.claim).await;
+    assert_eq!(claim.status, Status::InReview);
+    assert_eq!(claim.version, 2);
+    assert_eq!(claim.entries(Action::StatusChanged).len(), 1);
+    assert_eq!(audit_count(&app, "status_change", f.claim.id).await, 1);
     // The history records the winner's reason, and the winner only.
-    let winner = results.iter().find(|(s, _)| *s == 200).unwrap();
-    let won: Value = serde_json::from_str(&winner.1).unwrap();
-    let reason = claim["history"][0]["reason"].as_str().unwrap();
-    assert_eq!(won["history"][0]["reason"], reason);
+    let won = winner(&results);
+    assert!(claim.history[0].reason.is_some());
+    assert_eq!(won.history[0].reason, claim.history[0].reason);
 
     // Round 2: different verdicts, all from version 2.
     let verdicts = [
@@ -378,68 +318,51 @@ async fn twenty_concurrent_status_changes_exactly_one_wins() {
         .collect();
     let results = all_at_once(reqs).await;
     assert_eq!(tally(&results), (1, 19, vec![]), "{results:?}");
-    let winner: Value =
-        serde_json::from_str(&results.iter().find(|(s, _)| *s == 200).unwrap().1).unwrap();
-    let claim = app.get_json(&path).await;
-    assert_eq!(claim["status"], winner["status"]);
-    assert_eq!(claim["version"], 3);
-    assert_eq!(status_changes(&claim), 2);
-    assert_eq!(audit_count(&app, "status_change", &f.claim).await, 2);
+    let won = winner(&results);
+    let claim = app.get_claim(&f.claim).await;
+    assert_eq!(claim.status, won.status);
+    assert_eq!(claim.version, 3);
+    assert_eq!(claim.entries(Action::StatusChanged).len(), 2);
+    assert_eq!(audit_count(&app, "status_change", f.claim.id).await, 2);
     // Only the winner's evidence was kept.
-    let evidence: Vec<_> = claim["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|h| h["evidence"].as_array().unwrap().clone())
-        .collect();
+    let evidence: Vec<_> = claim.history.iter().flat_map(|h| &h.evidence).collect();
     assert_eq!(evidence.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_edits_exactly_one_wins() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    let path = format!("/api/claims/{}", f.claim);
+    let f = app.fixture().await;
     let reqs = (0..20)
         .map(|i| {
-            app.client.put(app.url(&path)).json(&json!({
-                "story_id": f.story, "source_id": f.source,
-                "quote": format!("Wording number {i}"), "version": 1,
-            }))
+            let mut edit = f.claim.body();
+            edit.quote = format!("Wording number {i}");
+            app.client.put(app.url(&f.claim.path())).json(&edit)
         })
         .collect();
     let results = all_at_once(reqs).await;
     assert_eq!(tally(&results), (1, 19, vec![]), "{results:?}");
-    let winner: Value =
-        serde_json::from_str(&results.iter().find(|(s, _)| *s == 200).unwrap().1).unwrap();
-    let claim = app.get_json(&path).await;
-    assert_eq!(claim["quote"], winner["quote"]);
-    assert_eq!(claim["version"], 2);
-    assert_eq!(audit_count(&app, "update", &f.claim).await, 1);
+    let claim = app.get_claim(&f.claim).await;
+    assert_eq!(claim.quote, winner(&results).quote);
+    assert_eq!(claim.version, 2);
+    assert_eq!(audit_count(&app, "update", f.claim.id).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_status_forms_one_wins_and_the_rest_keep_their_reason() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    let u = app.new_user(Role::Reporter, "Form Racer").await;
-    let (browser, csrf) = app.login(&u.email, &u.password).await;
-    let page = browser
-        .get(app.url(&format!("/claims/{}", f.claim)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let version = form_version(&page);
+    let f = app.fixture().await;
+    let u = app.user(Role::Reporter).name("Form Racer").create().await;
+    let browser = app.sign_in(&u).await;
+    let page = browser.page(&format!("/claims/{}", f.claim.id)).await;
+    let version = page.form("form:has(#reason)").field("version").to_owned();
     assert_eq!(version, "1");
 
-    let url = app.url(&format!("/claims/{}/status", f.claim));
+    let url = app.url(&format!("/claims/{}/status", f.claim.id));
     let reqs = (0..20)
         .map(|i| {
-            browser.post(&url).form(&[
-                ("csrf_token", csrf.clone()),
+            browser.client.post(&url).form(&[
+                ("csrf_token", browser.csrf.clone()),
                 ("status", "in_review".into()),
                 ("reason", format!("Racer {i} <checks> & reviews")),
                 ("evidence", format!("https://example.org/form/{i}")),
@@ -457,22 +380,27 @@ async fn twenty_concurrent_status_forms_one_wins_and_the_rest_keep_their_reason(
         }
         // The loser's input is kept, the other editor's change is shown, and
         // the form now carries the current version.
-        let reason = decode(textarea(html, "reason"));
-        assert_eq!(reason, format!("Racer {i} <checks> & reviews"));
+        assert!(!textarea(html, "reason").contains('<'), "escaped");
+        let page = Page::parse(html);
+        let form = page.form("form:has(#reason)");
         assert_eq!(
-            decode(textarea(html, "evidence")),
+            form.field("reason"),
+            format!("Racer {i} <checks> & reviews")
+        );
+        assert_eq!(
+            form.field("evidence"),
             format!("https://example.org/form/{i}")
         );
-        assert!(html.contains("Another editor changed this record"));
-        assert!(html.contains("status-line"));
-        assert_eq!(form_version(html), "2");
+        assert!(page.shows("Another editor changed this record"));
+        assert!(page.exists(".status-line"));
+        assert_eq!(form.field("version"), "2");
     }
-    let claim = app.get_json(&format!("/api/claims/{}", f.claim)).await;
-    assert_eq!(claim["status"], "in_review");
-    assert_eq!(claim["version"], 2);
-    assert_eq!(status_changes(&claim), 1);
-    assert_eq!(claim["history"][0]["actor_name"], "Form Racer");
-    assert_eq!(audit_count(&app, "status_change", &f.claim).await, 1);
+    let claim = app.get_claim(&f.claim).await;
+    assert_eq!(claim.status, Status::InReview);
+    assert_eq!(claim.version, 2);
+    assert_eq!(claim.entries(Action::StatusChanged).len(), 1);
+    assert_eq!(claim.history[0].actor_name.as_deref(), Some("Form Racer"));
+    assert_eq!(audit_count(&app, "status_change", f.claim.id).await, 1);
 }
 
 // ------------------------------------------------------------ stale forms
@@ -480,159 +408,116 @@ async fn twenty_concurrent_status_forms_one_wins_and_the_rest_keep_their_reason(
 #[tokio::test]
 async fn a_stale_source_form_gets_409_keeps_the_input_and_can_be_reapplied() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    let edit_path = format!("/sources/{}/edit", f.source);
-    let page = app.html(&edit_path).await;
-    let version = form_version(&page);
+    let f = app.fixture().await;
+    let edit_path = format!("/sources/{}/edit", f.source.id);
+    let version = form_version(&app.html(&edit_path).await);
 
     // Meanwhile another editor changes the source.
-    let other = bearer_client(&app.new_user(Role::Editor, "Other Editor").await.token);
-    let res = other
-        .put(app.url(&format!("/api/sources/{}", f.source)))
-        .json(
-            &json!({"name": "Concurrency source", "source_type": "government",
-                      "affiliation": "Their affiliation", "version": 1}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let other = app.api_as(&app.user(Role::Editor).create().await);
+    let mut theirs = f.source.body();
+    theirs.affiliation = Some("Their affiliation".into());
+    let res = other.put_json(&f.source.path(), &theirs).await;
     assert_eq!(res.status(), 200);
 
-    let mine = [
-        ("name", "Concurrency source"),
-        ("source_type", "government"),
-        ("affiliation", "My affiliation"),
-        ("description", "My careful description"),
-        ("version", version.as_str()),
-    ];
-    let res = app.post_form(&edit_path, &mine).await;
+    let mine = |version: &str| {
+        [
+            ("name", f.source.name.clone()),
+            ("source_type", "military".to_owned()),
+            ("affiliation", "My affiliation".to_owned()),
+            ("description", "My careful description".to_owned()),
+            ("version", version.to_owned()),
+        ]
+    };
+    let res = app.api().post_form(&edit_path, &mine(&version)).await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Another editor changed this record"));
-    assert!(html.contains("Their affiliation"), "their change is shown");
+    let page = Page::parse(&html);
+    assert!(page.shows("Another editor changed this record"));
+    assert!(page.shows("Their affiliation"), "their change is shown");
     assert_eq!(input_value(&html, "affiliation"), "My affiliation");
     assert_eq!(textarea(&html, "description"), "My careful description");
-    let stored = app.get_json(&format!("/api/sources/{}", f.source)).await;
-    assert_eq!(stored["affiliation"], "Their affiliation");
-    assert_eq!(stored["description"], Value::Null);
+    let stored = app.get_source(&f.source).await;
+    assert_eq!(stored.affiliation.as_deref(), Some("Their affiliation"));
+    assert_eq!(stored.description, None);
 
     // Resubmitting the re-rendered form applies the change in one step.
     let new_version = form_version(&html);
     assert_eq!(new_version, "2");
-    let resubmit = [
-        ("name", "Concurrency source"),
-        ("source_type", "government"),
-        ("affiliation", "My affiliation"),
-        ("description", "My careful description"),
-        ("version", new_version.as_str()),
-    ];
-    let res = app.post_form(&edit_path, &resubmit).await;
+    let res = app.api().post_form(&edit_path, &mine(&new_version)).await;
     assert_eq!(res.status(), 303);
-    let stored = app.get_json(&format!("/api/sources/{}", f.source)).await;
-    assert_eq!(stored["affiliation"], "My affiliation");
-    assert_eq!(stored["version"], 3);
+    let stored = app.get_source(&f.source).await;
+    assert_eq!(stored.affiliation.as_deref(), Some("My affiliation"));
+    assert_eq!(stored.version, 3);
 }
 
 #[tokio::test]
 async fn a_stale_story_form_gets_409_keeps_the_input_and_can_be_reapplied() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    let edit_path = format!("/stories/{}/edit", f.story);
+    let f = app.fixture().await;
+    let edit_path = format!("/stories/{}/edit", f.story.id);
     let version = form_version(&app.html(&edit_path).await);
 
-    let res = app
-        .put_json(
-            &format!("/api/stories/{}", f.story),
-            &json!({"title": "Their title", "outlet": "AFP", "version": 1}),
-        )
-        .await;
+    let mut theirs = f.story.body();
+    theirs.title = "Their title".into();
+    let res = app.put_json(&f.story.path(), &theirs).await;
     assert_eq!(res.status(), 200);
 
     let mine = |v: &str| {
-        vec![
-            ("title".to_owned(), "My title".to_owned()),
-            ("outlet".to_owned(), "AFP".to_owned()),
-            ("notes".to_owned(), "My notes".to_owned()),
-            ("version".to_owned(), v.to_owned()),
+        [
+            ("title", "My title".to_owned()),
+            ("outlet", "AFP".to_owned()),
+            ("notes", "My notes".to_owned()),
+            ("version", v.to_owned()),
         ]
     };
-    let res = app
-        .client
-        .post(app.url(&edit_path))
-        .form(&mine(&version))
-        .send()
-        .await
-        .unwrap();
+    let res = app.api().post_form(&edit_path, &mine(&version)).await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Their title"));
+    assert!(Page::parse(&html).shows("Their title"));
     assert_eq!(input_value(&html, "title"), "My title");
     assert_eq!(textarea(&html, "notes"), "My notes");
-    assert_eq!(
-        app.get_json(&format!("/api/stories/{}", f.story)).await["title"],
-        "Their title"
-    );
+    assert_eq!(app.get_story(&f.story).await.title, "Their title");
     let res = app
-        .client
-        .post(app.url(&edit_path))
-        .form(&mine(&form_version(&html)))
-        .send()
-        .await
-        .unwrap();
+        .api()
+        .post_form(&edit_path, &mine(&form_version(&html)))
+        .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        app.get_json(&format!("/api/stories/{}", f.story)).await["title"],
-        "My title"
-    );
+    assert_eq!(app.get_story(&f.story).await.title, "My title");
 }
 
 #[tokio::test]
 async fn a_stale_claim_edit_form_gets_409_and_keeps_the_input() {
     let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    let edit_path = format!("/claims/{}/edit", f.claim);
+    let f = app.fixture().await;
+    let edit_path = format!("/claims/{}/edit", f.claim.id);
     let version = form_version(&app.html(&edit_path).await);
 
-    let res = app
-        .put_json(
-            &format!("/api/claims/{}", f.claim),
-            &json!({"story_id": f.story, "source_id": f.source,
-                    "quote": "Their wording.", "version": 1}),
-        )
-        .await;
+    let mut theirs = f.claim.body();
+    theirs.quote = "Their wording.".into();
+    let res = app.put_json(&f.claim.path(), &theirs).await;
     assert_eq!(res.status(), 200);
 
     let form = |v: &str| {
-        vec![
-            ("story_id".to_owned(), f.story.clone()),
-            ("source_id".to_owned(), f.source.clone()),
-            ("quote".to_owned(), "My wording.".to_owned()),
-            ("version".to_owned(), v.to_owned()),
+        [
+            ("story_id", f.story.id.to_string()),
+            ("source_id", f.source.id.to_string()),
+            ("quote", "My wording.".to_owned()),
+            ("version", v.to_owned()),
         ]
     };
-    let res = app
-        .client
-        .post(app.url(&edit_path))
-        .form(&form(&version))
-        .send()
-        .await
-        .unwrap();
+    let res = app.api().post_form(&edit_path, &form(&version)).await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Their wording."), "their change is shown");
-    assert_eq!(textarea(&html, "quote"), "My wording.");
-    let stored = app.get_json(&format!("/api/claims/{}", f.claim)).await;
-    assert_eq!(stored["quote"], "Their wording.");
-    let res = app
-        .client
-        .post(app.url(&edit_path))
-        .form(&form(&form_version(&html)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(
-        app.get_json(&format!("/api/claims/{}", f.claim)).await["quote"],
-        "My wording."
+    assert!(
+        Page::parse(&html).shows("Their wording."),
+        "their change is shown"
     );
+    assert_eq!(textarea(&html, "quote"), "My wording.");
+    assert_eq!(app.get_claim(&f.claim).await.quote, "Their wording.");
+    let res = app
+        .api()
+        .post_form(&edit_path, &form(&form_version(&html)))
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.get_claim(&f.claim).await.quote, "My wording.");
 }

@@ -3,6 +3,7 @@
 //! the API says about the same claims.
 
 use crate::helpers::{textarea, unescape, TestApp};
+use crate::kit::{read, Claim, SourceType, Status};
 use claimdesk::domain::ClaimStatus;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,51 +125,18 @@ pub fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
 
 /// A story with an outlet and (optionally) a URL; returns its id.
 pub async fn new_story(app: &TestApp, title: &str, url: Option<&str>) -> String {
-    let res = app
-        .post_json(
-            "/api/stories",
-            &json!({ "title": title, "outlet": "AFP", "url": url }),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "story {title}");
-    res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let story = app.story().title(title);
+    let story = match url {
+        Some(url) => story.url(url),
+        None => story,
+    };
+    story.create().await.id.to_string()
 }
 
 /// A claim from a full API body; returns its id.
 pub async fn new_claim(app: &TestApp, body: Value) -> String {
     let res = app.post_json("/api/claims", &body).await;
-    let status = res.status();
-    let v: Value = res.json().await.unwrap();
-    assert_eq!(status, 201, "claim {body}: {v}");
-    v["id"].as_str().unwrap().to_owned()
-}
-
-/// One status change through the API, with the current version.
-pub async fn change(app: &TestApp, id: &str, status: &str, reason: &str, evidence: &[&str]) {
-    let version = app.get_json(&format!("/api/claims/{id}")).await["version"].clone();
-    let res = app
-        .post_json(
-            &format!("/api/claims/{id}/status"),
-            &json!({ "status": status, "reason": reason, "evidence": evidence, "version": version }),
-        )
-        .await;
-    let code = res.status();
-    assert_eq!(code, 200, "{id} → {status}: {}", res.text().await.unwrap());
-}
-
-/// Through review to a verdict (or just into review for `in_review`).
-pub async fn give(app: &TestApp, id: &str, status: &str, reason: &str, evidence: &[&str]) {
-    if status == "unverified" {
-        return;
-    }
-    if status == "in_review" {
-        return change(app, id, "in_review", reason, evidence).await;
-    }
-    change(app, id, "in_review", "Checking", &[]).await;
-    change(app, id, status, reason, evidence).await;
+    read::<Claim>(res, 201).await.id.to_string()
 }
 
 /// The latest status change of an API claim detail: (reason, time).
@@ -237,9 +205,25 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
     let story_url = "https://example.org/news/ring-of-steel";
     let story = new_story(app, "Exports: \"ring of steel\", Damascus", Some(story_url)).await;
     let sources = [
-        app.source("Rania, a witness", "witness").await,
-        app.source("@SyriaMonitor", "monitor").await,
-        app.source("Syrian army", "military").await,
+        app.source()
+            .kind(SourceType::Witness)
+            .create()
+            .await
+            .id
+            .to_string(),
+        app.source()
+            .name("@SyriaMonitor")
+            .kind(SourceType::Monitor)
+            .create()
+            .await
+            .id
+            .to_string(),
+        app.source()
+            .kind(SourceType::Military)
+            .create()
+            .await
+            .id
+            .to_string(),
     ];
     let mut claims = Vec::new();
     for (i, quote) in TRICKY.iter().enumerate() {
@@ -256,31 +240,34 @@ pub async fn tricky_fixture(app: &TestApp) -> Fixture {
         }
         claims.push((quote.to_string(), new_claim(app, body).await));
     }
-    give(
-        app,
+    app.give(
         &claims[0].1,
-        "false",
+        Status::False,
         "Footage shows, \"clearly\", otherwise",
         &EVIDENCE[..2],
     )
     .await;
-    give(
-        app,
+    app.give(
         &claims[1].1,
-        "in_review",
+        Status::InReview,
         "Checking the second line",
         &[],
     )
     .await;
-    give(
-        app,
+    app.give(
         &claims[2].1,
-        "verified",
+        Status::Verified,
         "=Confirmed by two witnesses",
         &EVIDENCE[2..],
     )
     .await;
-    give(app, &claims[4].1, "disputed", "-contested by the army", &[]).await;
+    app.give(
+        &claims[4].1,
+        Status::Disputed,
+        "-contested by the army",
+        &[],
+    )
+    .await;
     Fixture {
         story,
         story_url: story_url.into(),
@@ -407,17 +394,23 @@ async fn csv_export_parses_back_to_the_claims_with_formulas_neutralised() {
 #[tokio::test]
 async fn exports_respect_story_source_status_and_type_filters() {
     let app = TestApp::spawn().await;
-    let a = app.story("Filter story A").await;
-    let b = app.story("Filter story B").await;
-    let gov = app.source("Filter government", "government").await;
-    let wit = app.source("Filter witness", "witness").await;
+    let a = app.story().create().await.id.to_string();
+    let b = app.story().create().await.id.to_string();
+    let gov = app.source().create().await.id.to_string();
+    let wit = app
+        .source()
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let claim = |story: &str, source: &str, quote: &str| json!({ "story_id": story, "source_id": source, "quote": quote });
     let a1 = new_claim(&app, claim(&a, &gov, "a1")).await;
     let a2 = new_claim(&app, claim(&a, &wit, "a2")).await;
     let b1 = new_claim(&app, claim(&b, &gov, "b1")).await;
     let b2 = new_claim(&app, claim(&b, &wit, "b2")).await;
-    give(&app, &a2, "in_review", "looking", &[]).await;
-    give(&app, &b1, "false", "wrong", &[]).await;
+    app.give(&a2, Status::InReview, "looking", &[]).await;
+    app.give(&b1, Status::False, "wrong", &[]).await;
 
     let cases: Vec<(String, Vec<&String>)> = vec![
         (String::new(), vec![&a1, &a2, &b1, &b2]),
@@ -440,10 +433,10 @@ async fn exports_respect_story_source_status_and_type_filters() {
 
         // The same set as the API's board query with the same filter.
         let api: BTreeSet<String> = app
-            .all_claims(&filter)
+            .list_claims(&filter)
             .await
             .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .map(|c| c.id.to_string())
             .collect();
         let api: BTreeSet<&str> = api.iter().map(String::as_str).collect();
         assert_eq!(api, want, "api {filter}");
@@ -574,7 +567,7 @@ async fn json_and_ndjson_nest_source_story_evidence_and_full_history() {
     assert_eq!(&lines, claims);
 
     // Empty selections are still valid documents.
-    let other = app.story("Nothing here").await;
+    let other = app.story().create().await.id.to_string();
     let (_, body) = download(&app.client, &app, &format!("format=json&story={other}")).await;
     let doc: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(doc, json!({ "schema": "claimdesk.export/1", "claims": [] }));
@@ -624,7 +617,13 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     let bare_story = new_story(&app, "Story without a URL", None).await;
 
     // Open claims, which must never appear.
-    let open_source = app.source("Open source", "other").await;
+    let open_source = app
+        .source()
+        .kind(SourceType::Other)
+        .create()
+        .await
+        .id
+        .to_string();
     let unverified = new_claim(
         &app,
         json!({ "story_id": story, "source_id": open_source, "quote": "Still unverified" }),
@@ -635,13 +634,20 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
         json!({ "story_id": story, "source_id": open_source, "quote": "Still in review" }),
     )
     .await;
-    give(&app, &in_review, "in_review", "looking", &[]).await;
+    app.give(&in_review, Status::InReview, "looking", &[]).await;
 
     // One claim per verdict, each from a different kind of source.
     let mut verdicts = Vec::new();
     for (i, (status, value, label, source_type, author_type)) in VERDICTS.iter().enumerate() {
         let source_name = format!("Source {i} ({source_type})");
-        let source = app.source(&source_name, source_type).await;
+        let source = app
+            .source()
+            .name(&source_name)
+            .kind(source_type.parse().unwrap())
+            .create()
+            .await
+            .id
+            .to_string();
         let quote = match *status {
             "unverifiable" => LONG_QUOTE.to_owned(),
             _ => format!("The {status} claim, number {i}"),
@@ -654,7 +660,9 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
             body["claimed_at"] = json!("2024-12-06T08:00:00Z");
         }
         let id = new_claim(&app, body).await;
-        give(&app, &id, status, &format!("Reason for {status}"), &[]).await;
+        let verdict = status.parse().unwrap();
+        app.give(&id, verdict, &format!("Reason for {status}"), &[])
+            .await;
         verdicts.push((
             id,
             *status,
@@ -677,13 +685,19 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
         .await;
     assert_eq!(res.status(), 422, "only http(s) URLs");
     // A verdict on a story without a URL has no appearance.
-    let bare_source = app.source("Bare source", "media").await;
+    let bare_source = app
+        .source()
+        .kind(SourceType::Media)
+        .create()
+        .await
+        .id
+        .to_string();
     let bare = new_claim(
         &app,
         json!({ "story_id": bare_story, "source_id": bare_source, "quote": "Bare verdict" }),
     )
     .await;
-    give(&app, &bare, "verified", "checked", &[]).await;
+    app.give(&bare, Status::Verified, "checked", &[]).await;
 
     let (h, body) = download(&app.client, &app, "format=claimreview").await;
     assert_eq!(header(&h, "content-type"), "application/ld+json");
@@ -766,7 +780,9 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     assert!(bare_review["itemReviewed"].get("firstAppearance").is_none());
 
     // Reopening a verdict takes the claim out of the ClaimReview export.
-    change(&app, &verdicts[4].0, "in_review", "new footage", &[]).await;
+    app.status(&verdicts[4].0, Status::InReview, "new footage")
+        .apply()
+        .await;
     let (_, body) = download(&app.client, &app, "format=claimreview").await;
     let reviews: Vec<Value> = serde_json::from_slice(&body).unwrap();
     assert_eq!(reviews.len(), VERDICTS.len());
@@ -800,7 +816,13 @@ fn the_rating_scale_is_the_documented_mapping() {
 async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     let app = TestApp::spawn().await;
     let story = new_story(&app, "Markup story", Some("https://example.org/markup")).await;
-    let source = app.source("Markup witness", "witness").await;
+    let source = app
+        .source()
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let quote = "Breaking </script><script>alert(1)</script> & more";
     let id = new_claim(
         &app,
@@ -808,17 +830,16 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     )
     .await;
 
-    let page = app.html(&format!("/claims/{id}")).await;
-    assert!(!page.contains("id=\"claimreview-jsonld\""), "no box yet");
-    assert!(page.contains("once the claim has a verdict"));
-    give(&app, &id, "in_review", "looking", &[]).await;
-    let page = app.html(&format!("/claims/{id}")).await;
-    assert!(
-        !page.contains("id=\"claimreview-jsonld\""),
-        "no box in review"
-    );
+    let page = app.view(&format!("/claims/{id}")).await;
+    assert!(!page.exists("#claimreview-jsonld"), "no box yet");
+    assert!(page.shows("once the claim has a verdict"));
+    app.give(&id, Status::InReview, "looking", &[]).await;
+    let page = app.view(&format!("/claims/{id}")).await;
+    assert!(!page.exists("#claimreview-jsonld"), "no box in review");
 
-    give_from_review(&app, &id, "disputed", "Contradicted by footage").await;
+    app.status(&id, Status::Disputed, "Contradicted by footage")
+        .apply()
+        .await;
     let page = app.html(&format!("/claims/{id}")).await;
     assert!(
         !page.contains("</script><script>alert(1)"),
@@ -847,19 +868,15 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
     let url = "https://factcheck.example.org/markup";
     let res = app.set_review_url(&id.to_string(), url).await;
     assert_eq!(res.status(), 303);
-    let page = app.html(&format!("/claims/{id}")).await;
-    let v: Value = serde_json::from_str(&unescape(textarea(&page, "claimreview-jsonld"))).unwrap();
+    let page = app.view(&format!("/claims/{id}")).await;
+    let v: Value = serde_json::from_str(&page.exact_text("#claimreview-jsonld")).unwrap();
     assert_eq!(v["url"], url);
     // … and clearing it falls back to the desk's own address.
     let res = app.set_review_url(&id.to_string(), "").await;
     assert_eq!(res.status(), 303);
-    let page = app.html(&format!("/claims/{id}")).await;
-    let v: Value = serde_json::from_str(&unescape(textarea(&page, "claimreview-jsonld"))).unwrap();
+    let page = app.view(&format!("/claims/{id}")).await;
+    let v: Value = serde_json::from_str(&page.exact_text("#claimreview-jsonld")).unwrap();
     assert_eq!(v["url"], format!("{}/claims/{id}", app.addr));
-}
-
-async fn give_from_review(app: &TestApp, id: &str, status: &str, reason: &str) {
-    change(app, id, status, reason, &[]).await;
 }
 
 // -------------------------------------------------------------- streaming
@@ -875,8 +892,8 @@ async fn a_large_csv_export_streams_every_row() {
     use diesel_async::RunQueryDsl;
     const N: i64 = 20_000;
     let app = TestApp::spawn().await;
-    let story = app.story("Bulk story").await;
-    let source = app.source("Bulk source", "government").await;
+    let story = app.story().create().await.id.to_string();
+    let source = app.source().create().await.id.to_string();
     let mut conn = app.db.conn().await;
     diesel::sql_query(format!(
         "INSERT INTO claims (id, story_id, source_id, quote, created_at, updated_at) \

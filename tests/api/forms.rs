@@ -107,10 +107,8 @@ fn long(n: usize) -> String {
 #[tokio::test]
 async fn forms_without_errors_mark_no_field_invalid() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Army", "military").await;
-    let claim = app.claim(&story, &source, "q").await;
-    let id = claim["id"].as_str().unwrap();
+    let f = app.fixture().await;
+    let (story, source, id) = (f.story.id, f.source.id.to_string(), f.claim.id);
 
     for path in [
         "/stories/new".to_owned(),
@@ -215,7 +213,7 @@ async fn source_form_errors_are_wired_and_limits_match_validation() {
 #[tokio::test]
 async fn claim_form_errors_are_wired_even_where_the_key_differs_from_the_id() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story().create().await.id;
     let (name, affiliation, quote) = (long(v::MAX_NAME), long(v::MAX_NAME), long(v::MAX_QUOTE));
     let (summary, place) = (long(v::MAX_TEXT), long(v::MAX_NAME));
 
@@ -269,10 +267,8 @@ async fn claim_form_errors_are_wired_even_where_the_key_differs_from_the_id() {
 #[tokio::test]
 async fn claim_page_status_edit_and_review_url_errors_are_wired() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Army", "military").await;
-    let claim = app.claim(&story, &source, "q").await;
-    let id = claim["id"].as_str().unwrap();
+    let f = app.fixture().await;
+    let (source, id) = (f.source.id.to_string(), f.claim.id);
     let reason = long(v::MAX_TEXT);
 
     let res = app

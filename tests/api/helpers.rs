@@ -249,10 +249,7 @@ pub async fn fetch_login_token(c: &reqwest::Client, addr: &str) -> LoginToken {
         .find(|h| h.starts_with("claimdesk_login_csrf="))
         .map(|h| h.split(';').next().unwrap().to_owned());
     let html = res.text().await.unwrap();
-    assert!(
-        html.contains("name=\"csrf_token\""),
-        "the sign-in form has a token"
-    );
+    // Page::csrf panics when the sign-in form carries no token.
     let token = csrf_in(&html);
     LoginToken {
         cookie: cookie.unwrap_or_else(|| format!("claimdesk_login_csrf={token}")),
@@ -373,9 +370,7 @@ async fn password_hash() -> String {
 
 /// The CSRF token embedded in a page's forms.
 pub fn csrf_in(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a csrf_token field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
+    crate::kit::Page::parse(html).csrf()
 }
 
 impl TestApp {
@@ -477,82 +472,31 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.api().get(path).await
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.api().post_form(path, form).await
     }
 
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+    pub async fn post_json<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> reqwest::Response {
+        self.api().post_json(path, body).await
     }
 
-    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client
-            .put(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+    pub async fn put_json<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> reqwest::Response {
+        self.api().put_json(path, body).await
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), 200, "GET {path}");
-        res.json().await.unwrap()
-    }
-
-    /// Creates a story through the API and returns its id.
-    pub async fn story(&self, title: &str) -> String {
-        let res = self
-            .post_json(
-                "/api/stories",
-                &serde_json::json!({ "title": title, "outlet": "AFP" }),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
-        res.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Creates a source through the API and returns its id.
-    pub async fn source(&self, name: &str, source_type: &str) -> String {
-        let res = self
-            .post_json(
-                "/api/sources",
-                &serde_json::json!({ "name": name, "source_type": source_type }),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
-        res.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Creates a claim through the API and returns its JSON.
-    pub async fn claim(&self, story: &str, source: &str, quote: &str) -> serde_json::Value {
-        let res = self
-            .post_json(
-                "/api/claims",
-                &serde_json::json!({ "story_id": story, "source_id": source, "quote": quote }),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
-        res.json().await.unwrap()
+        self.api().get_as(path).await
     }
 }
 
@@ -609,17 +553,6 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Changes a claim's status through the API, based on its current
-    /// version, and returns the response.
-    pub async fn set_status(&self, id: &str, status: &str, reason: &str) -> reqwest::Response {
-        let version = self.get_json(&format!("/api/claims/{id}")).await["version"].clone();
-        self.post_json(
-            &format!("/api/claims/{id}/status"),
-            &serde_json::json!({ "status": status, "reason": reason, "version": version }),
-        )
-        .await
-    }
-
     /// Posts the claim page's fact-check URL form, based on the claim's
     /// current version, and returns the response.
     pub async fn set_review_url(&self, id: &str, url: &str) -> reqwest::Response {
@@ -629,20 +562,6 @@ impl TestApp {
             &[("review_url", url), ("version", &version)],
         )
         .await
-    }
-
-    /// Every claim the API lists (following cursors), newest first.
-    pub async fn all_claims(&self, query: &str) -> Vec<serde_json::Value> {
-        let mut out = Vec::new();
-        let mut path = format!("/api/claims?limit=200&{query}");
-        loop {
-            let page = self.get_json(&path).await;
-            out.extend(page["items"].as_array().unwrap().iter().cloned());
-            match page["next_cursor"].as_str() {
-                Some(c) => path = format!("/api/claims?limit=200&{query}&after={c}"),
-                None => return out,
-            }
-        }
     }
 }
 
@@ -746,10 +665,7 @@ pub fn field_error<'a>(html: &'a str, field: &str) -> Option<&'a str> {
 }
 
 /// An RFC 3339 timestamp in UTC written with a trailing `Z`.
-pub fn assert_utc_timestamp(v: &serde_json::Value, what: &str) {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("{what} is not a string: {v}"));
+pub fn assert_utc(s: &str, what: &str) {
     assert!(s.ends_with('Z'), "{what} does not end in Z: {s}");
     chrono::DateTime::parse_from_rfc3339(s)
         .unwrap_or_else(|e| panic!("{what} is not RFC 3339 ({e}): {s}"));

@@ -29,8 +29,8 @@ fn site_header(html: &str) -> &str {
 #[tokio::test]
 async fn a_malformed_id_is_a_json_404_on_every_api_route() {
     let app = TestApp::spawn().await;
-    let story = app.story("Ids story").await;
-    let source = app.source("Ids source", "government").await;
+    let story = app.story().title("Ids story").create().await.id;
+    let source = app.source().name("Ids source").create().await.id;
     let claim_body = json!({ "story_id": story, "source_id": source, "quote": "Q", "version": 1 });
     let status_body = json!({ "status": "in_review", "reason": "Checking", "version": 1 });
     let story_body = json!({ "title": "T", "outlet": "AFP", "version": 1 });
@@ -77,7 +77,7 @@ async fn a_malformed_id_is_a_json_404_on_every_api_route() {
 #[tokio::test]
 async fn an_id_of_another_kind_names_nothing() {
     let app = TestApp::spawn().await;
-    let story = app.story("A story, not a claim").await;
+    let story = app.story().title("A story, not a claim").create().await.id;
 
     let res = app.get(&format!("/api/claims/{story}")).await;
     let (page, _) = app.page(&format!("/sources/{story}")).await;

@@ -2,8 +2,9 @@
 //! numbers), correction, the all-or-nothing confirm, the round trip through
 //! the CSV export, and the same from the command line.
 
-use crate::exports::{download, give, new_claim, new_story, Csv, TRICKY};
+use crate::exports::{download, new_claim, new_story, Csv, TRICKY};
 use crate::helpers::{bearer_client, location, textarea, unescape, TestApp};
+use crate::kit::{SourceType, Status};
 use claimdesk::domain::Role;
 use serde_json::json;
 use std::time::Duration;
@@ -149,9 +150,13 @@ Unknown status,government,Existing source,Import story,AFP,maybe,why not
 #[tokio::test]
 async fn preview_counts_new_duplicate_and_invalid_rows_by_line_then_confirms_once() {
     let app = TestApp::spawn().await;
-    let story = app.story("Import story").await;
-    let source = app.source("Existing source", "government").await;
-    app.claim(&story, &source, "Already here").await;
+    let story = app.story().title("Import story").create().await.id;
+    let source = app.source().name("Existing source").create().await.id;
+    app.claim(story)
+        .source(source)
+        .quote("Already here")
+        .create()
+        .await;
     let before = totals(&app).await;
 
     let id = upload(&app.client, &app, PREVIEW_CSV.as_bytes()).await;
@@ -182,28 +187,25 @@ async fn preview_counts_new_duplicate_and_invalid_rows_by_line_then_confirms_onc
     assert!(!html.contains("/confirm\""), "no second confirm offered");
 
     // The imported claims, as the API sees them.
-    let listed = app.all_claims(&format!("story={story}")).await;
+    let listed = app.list_claims(&format!("story={story}")).await;
     assert_eq!(listed.len(), 3);
     let fresh = listed
         .iter()
-        .find(|c| c["quote"] == "Fresh claim one")
+        .find(|c| c.quote == "Fresh claim one")
         .unwrap();
-    assert_eq!(fresh["source"]["id"], source.as_str());
-    assert_eq!(fresh["status"], "unverified");
+    assert_eq!(fresh.source.id, source);
+    assert_eq!(fresh.status, Status::Unverified);
     let multi = listed
         .iter()
-        .find(|c| c["quote"] == "Multi-line\nquote, with a comma")
+        .find(|c| c.quote == "Multi-line\nquote, with a comma")
         .unwrap();
-    assert_eq!(multi["status"], "in_review");
-    assert_eq!(multi["source"]["source_type"], "witness");
-    let d = app
-        .get_json(&format!("/api/claims/{}", multi["id"].as_str().unwrap()))
-        .await;
-    assert!(d["history"]
-        .as_array()
-        .unwrap()
+    assert_eq!(multi.status, Status::InReview);
+    assert_eq!(multi.source.source_type, SourceType::Witness);
+    let d = app.get_claim(multi).await;
+    assert!(d
+        .history
         .iter()
-        .any(|h| h["reason"] == "Checking it"));
+        .any(|h| h.reason.as_deref() == Some("Checking it")));
 
     // Confirming twice imports nothing more; a confirmed import is final.
     let res = confirm(&app.client, &app, &id).await;
@@ -281,14 +283,17 @@ async fn a_failing_row_imports_nothing_and_the_corrected_upload_then_goes_throug
     assert_eq!(res.status(), 303);
     let after = totals(&app).await;
     assert_eq!(after, (before.0 + 3, before.1 + 1, before.2 + 1));
-    let statuses: Vec<String> = app
-        .all_claims("")
+    let statuses: Vec<Status> = app
+        .list_claims("")
         .await
         .iter()
         .rev()
-        .map(|c| c["status"].as_str().unwrap().to_owned())
+        .map(|c| c.status)
         .collect();
-    assert_eq!(statuses, ["unverified", "in_review", "in_review"]);
+    assert_eq!(
+        statuses,
+        [Status::Unverified, Status::InReview, Status::InReview]
+    );
 
     // A confirmed import cannot be confirmed twice.
     let res = confirm(&reporter, &app, &id).await;
@@ -363,9 +368,9 @@ async fn a_browser_session_imports_with_the_token_first_in_each_form() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let claims = app.all_claims("").await;
+    let claims = app.list_claims("").await;
     assert_eq!(claims.len(), 1);
-    assert_eq!(claims[0]["quote"], "Corrected in the form");
+    assert_eq!(claims[0].quote, "Corrected in the form");
 }
 
 /// POST /import as a browser does: the `csrf_token` field first, then the file.
@@ -407,9 +412,9 @@ async fn round_trip_claims(app: &TestApp) {
     )
     .await;
     let sources = [
-        app.source("=Formula source", "witness").await,
-        app.source("مرصد دمشق", "monitor").await,
-        app.source("Round trip army", "military").await,
+        app.source().kind(SourceType::Witness).create().await.id,
+        app.source().kind(SourceType::Monitor).create().await.id,
+        app.source().kind(SourceType::Military).create().await.id,
     ];
     let statuses = ["false", "in_review", "verified", "unverified", "disputed"];
     for (i, quote) in TRICKY.iter().enumerate() {
@@ -426,14 +431,8 @@ async fn round_trip_claims(app: &TestApp) {
         }
         let id = new_claim(app, body).await;
         let status = statuses[i % statuses.len()];
-        give(
-            app,
-            &id,
-            status,
-            &format!("+Reason {i}, with \"quotes\""),
-            &[],
-        )
-        .await;
+        let reason = format!("+Reason {i}, with \"quotes\"");
+        app.give(&id, status.parse().unwrap(), &reason, &[]).await;
     }
 }
 
@@ -529,10 +528,7 @@ async fn the_cli_exports_to_a_file_or_stdout_and_imports_with_yes() {
     assert_eq!(file, http, "CLI and HTTP exports differ");
 
     // To stdout, filtered; logging (even verbose) never mixes into the data.
-    let story = source.all_claims("").await[0]["story"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let story = source.list_claims("").await[0].story.id.to_string();
     let (ok, stdout, err) = cli(
         &[
             "--database-url",
@@ -572,7 +568,7 @@ async fn the_cli_exports_to_a_file_or_stdout_and_imports_with_yes() {
     )
     .await;
     assert!(ok, "export failed: {err}");
-    let verified = source.all_claims("status=verified").await.len();
+    let verified = source.list_claims("status=verified").await.len();
     assert!(verified > 0);
     assert_eq!(stdout.lines().count(), verified);
     assert!(stdout

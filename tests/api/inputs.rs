@@ -3,15 +3,20 @@
 //! based on — including the fact-check URL form, which used to skip it.
 
 use crate::helpers::{input_value, unescape, TestApp};
+use crate::kit::Status;
 use serde_json::{json, Value};
 
 const URL: &str = "https://example.org/fact-check/inputs";
 
 async fn claim_id(app: &TestApp) -> String {
-    let story = app.story("Inputs story").await;
-    let source = app.source("Inputs source", "government").await;
-    let claim = app.claim(&story, &source, "The wording").await;
-    claim["id"].as_str().unwrap().to_owned()
+    let story = app.story().create().await;
+    let source = app.source().create().await;
+    let claim = app.claim(&story).source(&source).create().await;
+    claim.id.to_string()
+}
+
+async fn story(app: &TestApp, title: &str) -> String {
+    app.story().title(title).create().await.id.to_string()
 }
 
 #[tokio::test]
@@ -50,7 +55,10 @@ async fn a_review_url_form_based_on_a_stale_version_is_refused_with_409() {
     let id = claim_id(&app).await;
     // Someone moves the claim on while the page is open at version 1.
     assert_eq!(
-        app.set_status(&id, "in_review", "Checking").await.status(),
+        app.status(&id, Status::InReview, "Checking")
+            .send()
+            .await
+            .status(),
         200
     );
 
@@ -84,8 +92,8 @@ async fn a_review_url_form_based_on_a_stale_version_is_refused_with_409() {
 #[tokio::test]
 async fn the_claim_form_and_the_json_body_store_the_same_claim() {
     let app = TestApp::spawn().await;
-    let by_form = app.story("Form story").await;
-    let by_json = app.story("JSON story").await;
+    let by_form = story(&app, "Form story").await;
+    let by_json = story(&app, "JSON story").await;
 
     let res = app
         .post_form(
@@ -122,14 +130,11 @@ async fn the_claim_form_and_the_json_body_store_the_same_claim() {
         .await;
     assert_eq!(res.status(), 201);
 
-    let claims = app.all_claims("").await;
+    let claims = app.list_claims("").await;
     assert_eq!(claims.len(), 2);
     let mut details = Vec::new();
     for c in &claims {
-        details.push(
-            app.get_json(&format!("/api/claims/{}", c["id"].as_str().unwrap()))
-                .await,
-        );
+        details.push(app.get_json(&format!("/api/claims/{}", c.id)).await);
     }
     let (a, b) = (&details[0], &details[1]);
     for field in [
@@ -148,7 +153,7 @@ async fn the_claim_form_and_the_json_body_store_the_same_claim() {
 #[tokio::test]
 async fn a_form_field_no_input_knows_is_refused_with_400() {
     let app = TestApp::spawn().await;
-    let story = app.story("Strict story").await;
+    let story = story(&app, "Strict story").await;
 
     let res = app
         .post_form(
@@ -173,7 +178,7 @@ async fn a_form_field_no_input_knows_is_refused_with_400() {
 #[tokio::test]
 async fn a_signed_in_form_with_its_csrf_token_still_saves() {
     let app = TestApp::spawn().await;
-    let story = app.story("Session story").await;
+    let story = story(&app, "Session story").await;
     let (browser, csrf) = app.login(&app.user.email, &app.user.password).await;
 
     let res = browser
@@ -199,7 +204,7 @@ async fn a_signed_in_form_with_its_csrf_token_still_saves() {
 #[tokio::test]
 async fn a_json_edit_without_a_version_is_still_428_and_a_body_version_still_works() {
     let app = TestApp::spawn().await;
-    let story = app.story("Api story").await;
+    let story = story(&app, "Api story").await;
     let body = |v: Value| json!({ "title": "New title", "outlet": "AFP", "version": v });
 
     let missing = app

@@ -22,7 +22,7 @@ async fn story_version(app: &TestApp, id: Uuid) -> (i32, DateTime<Utc>) {
 #[tokio::test]
 async fn plain_sql_edit_of_an_editable_column_bumps_version() {
     let app = TestApp::spawn().await;
-    let id: Uuid = app.story("Trigger story").await.parse().unwrap();
+    let id: Uuid = app.story().create().await.id;
     let (v0, t0) = story_version(&app, id).await;
     let mut conn = app.db.conn().await;
     diesel::sql_query("UPDATE stories SET title = 'Renamed by SQL' WHERE id = $1")
@@ -70,13 +70,9 @@ async fn bookkeeping_updates_do_not_bump_version() {
 #[tokio::test]
 async fn setting_a_review_url_changes_the_claims_version() {
     let app = TestApp::spawn().await;
-    let story = app.story("Review story").await;
-    let source = app.source("Review source", "government").await;
-    let id: Uuid = app.claim(&story, &source, "A checked claim.").await["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let story = app.story().create().await;
+    let claim = app.claim(&story).quote("A checked claim.").create().await;
+    let id: Uuid = claim.id;
     let mut conn = app.db.conn().await;
     let before: i32 = claims::table
         .find(id)
@@ -100,7 +96,7 @@ async fn setting_a_review_url_changes_the_claims_version() {
 #[tokio::test]
 async fn a_javascript_url_is_refused_by_the_database() {
     let app = TestApp::spawn().await;
-    let id: Uuid = app.story("Check story").await.parse().unwrap();
+    let id: Uuid = app.story().create().await.id;
     let mut conn = app.db.conn().await;
     let err = diesel::sql_query("UPDATE stories SET url = 'javascript:alert(1)' WHERE id = $1")
         .bind::<diesel::sql_types::Uuid, _>(id)

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod kit;
 
 mod attack_bounded;
 mod attack_imports;

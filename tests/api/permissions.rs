@@ -4,6 +4,7 @@
 //! depend on the role.
 
 use crate::helpers::{bearer_client, client, location, TestApp, TestUser};
+use crate::kit::{read, Action, Api, ApiError, Status};
 use claimdesk::domain::{Access, Role};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
@@ -207,9 +208,14 @@ async fn send(
 #[tokio::test]
 async fn every_route_for_every_role_and_anonymous() {
     let app = TestApp::spawn().await;
-    let story = app.story("Matrix story").await;
-    let source = app.source("Matrix source", "government").await;
-    let claim = app.claim(&story, &source, "Matrix quote").await;
+    let story = app.story().create().await.id.to_string();
+    let source = app.source().create().await.id.to_string();
+    let claim = app
+        .claim(&story)
+        .source(&source)
+        .quote("Matrix quote")
+        .create()
+        .await;
     let target = app.new_user(Role::Viewer, "Matrix Target").await;
     let login = app.new_user(Role::Viewer, "Matrix Login").await;
     let mut conn = app.db.conn().await;
@@ -219,7 +225,7 @@ async fn every_route_for_every_role_and_anonymous() {
         .id
         .to_string();
     let ids = Ids {
-        claim: claim["id"].as_str().unwrap().to_owned(),
+        claim: claim.id.to_string(),
         story,
         source,
         target_user: target.id.to_string(),
@@ -286,46 +292,36 @@ async fn every_route_for_every_role_and_anonymous() {
 
 // ------------------------------------------------------------ workflow roles
 
-async fn status(c: &reqwest::Client, app: &TestApp, id: &str, to: &str) -> reqwest::Response {
-    let current = c
-        .get(app.url(&format!("/api/claims/{id}")))
+/// A status change to `to` as `api`'s user, based on the current version.
+async fn status(api: &Api, app: &TestApp, id: &str, to: &str) -> reqwest::Response {
+    let reason = format!("moving to {to}");
+    app.status(id, to.parse().unwrap(), &reason)
+        .by(api)
         .send()
         .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    c.post(app.url(&format!("/api/claims/{id}/status")))
-        .json(&json!({
-            "status": to,
-            "reason": format!("moving to {to}"),
-            "version": current["version"],
-        }))
-        .send()
-        .await
-        .unwrap()
 }
 
-async fn current_status(app: &TestApp, id: &str) -> (String, i64) {
-    let c = app.get_json(&format!("/api/claims/{id}")).await;
-    (
-        c["status"].as_str().unwrap().to_owned(),
-        c["version"].as_i64().unwrap(),
-    )
+async fn current_status(app: &TestApp, id: &str) -> (Status, i32) {
+    let c = app.get_claim(id).await;
+    (c.status, c.version)
 }
 
 #[tokio::test]
 async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
     let app = TestApp::spawn().await;
-    let story = app.story("Workflow").await;
-    let source = app.source("Workflow source", "government").await;
-    let id = app.claim(&story, &source, "A claim to check").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let reporter = bearer_client(&app.new_user(Role::Reporter, "Rita Reporter").await.token);
-    let viewer = bearer_client(&app.new_user(Role::Viewer, "Vic Viewer").await.token);
-    let editor = &app.client;
+    let story = app.story().title("Workflow").create().await.id.to_string();
+    let source = app.source().create().await.id.to_string();
+    let id = app
+        .claim(&story)
+        .source(&source)
+        .quote("A claim to check")
+        .create()
+        .await
+        .id
+        .to_string();
+    let reporter = app.api_as(&app.user(Role::Reporter).create().await);
+    let viewer = app.api_as(&app.user(Role::Viewer).create().await);
+    let editor = &app.api();
 
     // Viewers change nothing.
     assert_eq!(status(&viewer, &app, &id, "in_review").await.status(), 403);
@@ -344,7 +340,7 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
         200
     );
     let before = current_status(&app, &id).await;
-    assert_eq!(before.0, "in_review");
+    assert_eq!(before.0, Status::InReview);
 
     // … but never give a verdict, and a refusal changes nothing.
     for verdict in [
@@ -355,16 +351,15 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
         "unverifiable",
     ] {
         let res = status(&reporter, &app, &id, verdict).await;
-        assert_eq!(res.status(), 403, "reporter → {verdict}");
-        let body: serde_json::Value = res.json().await.unwrap();
-        assert_eq!(body["error"], "forbidden");
+        let body: ApiError = read(res, 403).await;
+        assert_eq!(body.error, "forbidden", "reporter → {verdict}");
     }
     assert_eq!(current_status(&app, &id).await, before);
 
     // Editors give the verdict.
     assert_eq!(status(editor, &app, &id, "verified").await.status(), 200);
     let verdict = current_status(&app, &id).await;
-    assert_eq!(verdict.0, "verified");
+    assert_eq!(verdict.0, Status::Verified);
 
     // Reopening is for editors too.
     assert_eq!(
@@ -373,69 +368,45 @@ async fn reporters_start_reviews_but_only_editors_give_or_reopen_verdicts() {
     );
     assert_eq!(current_status(&app, &id).await, verdict);
     assert_eq!(status(editor, &app, &id, "in_review").await.status(), 200);
-    assert_eq!(current_status(&app, &id).await.0, "in_review");
+    assert_eq!(current_status(&app, &id).await.0, Status::InReview);
 
     // One history entry per allowed change, none for the refused ones.
-    let d = app.get_json(&format!("/api/claims/{id}")).await;
-    let changes = d["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["action"] == "status_changed")
-        .count();
-    assert_eq!(changes, 5);
+    let d = app.get_claim(&id).await;
+    assert_eq!(d.entries(Action::StatusChanged).len(), 5);
 }
 
 #[tokio::test]
 async fn the_reporters_status_form_offers_no_verdicts_and_posting_one_is_refused() {
     let app = TestApp::spawn().await;
-    let story = app.story("Workflow form").await;
-    let source = app.source("Form source", "government").await;
-    let id = app.claim(&story, &source, "Another claim").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.fixture().await.claim.id.to_string();
     assert_eq!(
-        status(&app.client, &app, &id, "in_review").await.status(),
+        status(&app.api(), &app, &id, "in_review").await.status(),
         200
     );
     let reporter = app.new_user(Role::Reporter, "Rafa Reporter").await;
-    let (c, csrf) = app.login(&reporter.email, &reporter.password).await;
+    let browser = app.sign_in(&reporter).await;
 
-    let html = c
-        .get(app.url(&format!("/claims/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = browser.page(&format!("/claims/{id}")).await;
+    let offered = page.attrs("select#status option", "value");
     assert!(
-        html.contains("<option value=\"unverified\""),
+        offered.contains(&"unverified".into()),
         "send back is offered"
     );
-    assert!(
-        !html.contains("<option value=\"verified\""),
-        "no verdicts offered"
-    );
+    assert!(!offered.contains(&"verified".into()), "no verdicts offered");
     let (_, version) = current_status(&app, &id).await;
 
-    let res = c
-        .post(app.url(&format!("/claims/{id}/status")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("status", "verified"),
-            ("reason", "I am sure"),
-            ("evidence", ""),
-            ("version", &version.to_string()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = browser
+        .post_form(
+            &format!("/claims/{id}/status"),
+            &[
+                ("status", "verified"),
+                ("reason", "I am sure"),
+                ("evidence", ""),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("editors"));
-    assert_eq!(
-        current_status(&app, &id).await,
-        ("in_review".into(), version)
-    );
+    assert_eq!(current_status(&app, &id).await, (Status::InReview, version));
 }

@@ -1,9 +1,10 @@
 //! Story and source reports (HTML and Markdown), and what a read-only
 //! viewer may do with reports, exports and the import.
 
-use crate::exports::{download, give, header, new_claim, new_story, Csv};
+use crate::exports::{download, header, new_claim, new_story, Csv};
 use crate::helpers::{bearer_client, unescape, TestApp};
 use crate::imports::multipart;
+use crate::kit::{SourceType, Status};
 use claimdesk::domain::{ClaimStatus, Role};
 use serde_json::{json, Value};
 
@@ -55,26 +56,41 @@ fn markdown_count(md: &str, status: ClaimStatus) -> i64 {
 async fn story_report_has_counts_claims_by_source_and_a_timeline_also_as_markdown() {
     let app = TestApp::spawn().await;
     let story = new_story(&app, "Report story", Some("https://example.org/report")).await;
-    let gov = app.source("Report ministry", "government").await;
-    let wit = app.source("Report witness", "witness").await;
+    let gov = app
+        .source()
+        .name("Report ministry")
+        .create()
+        .await
+        .id
+        .to_string();
+    let wit = app
+        .source()
+        .name("Report witness")
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let claim = |source: &str, quote: &str| json!({ "story_id": story, "source_id": source, "quote": quote });
     let c1 = new_claim(&app, claim(&gov, "The road to Homs is open")).await;
     let c2 = new_claim(&app, claim(&gov, "Our lines are holding")).await;
     let c3 = new_claim(&app, claim(&wit, "I saw tanks leave the city")).await;
     new_claim(&app, claim(&wit, "Nobody is left at the checkpoint")).await;
-    give(
-        &app,
+    app.give(
         &c1,
-        "false",
+        Status::False,
         "Footage shows the road closed",
         &["https://example.org/footage/road"],
     )
     .await;
-    give(&app, &c2, "in_review", "Asking a second source", &[]).await;
-    give(&app, &c3, "verified", "Confirmed by satellite images", &[]).await;
+    app.give(&c2, Status::InReview, "Asking a second source", &[])
+        .await;
+    app.give(&c3, Status::Verified, "Confirmed by satellite images", &[])
+        .await;
 
-    let html = unescape(&app.html(&format!("/stories/{story}/report")).await);
-    assert!(html.contains("<h1>Report story</h1>"));
+    let page = app.view(&format!("/stories/{story}/report")).await;
+    assert_eq!(page.text("h1"), "Report story");
+    let html = unescape(page.raw());
     assert!(html.contains("https://example.org/report"));
     let expected_counts = [
         (ClaimStatus::Unverified, 1),
@@ -204,10 +220,28 @@ fn track_row(html: &str, status: ClaimStatus) -> (String, String) {
 #[tokio::test]
 async fn source_report_shows_counts_and_shares_per_verdict() {
     let app = TestApp::spawn().await;
-    let s1 = app.story("Track story one").await;
-    let s2 = app.story("Track story two").await;
-    let source = app.source("Track ministry", "government").await;
-    let other = app.source("Someone else", "witness").await;
+    let s1 = app.story().create().await.id.to_string();
+    let s2 = app
+        .story()
+        .title("Track story two")
+        .create()
+        .await
+        .id
+        .to_string();
+    let source = app
+        .source()
+        .name("Track ministry")
+        .create()
+        .await
+        .id
+        .to_string();
+    let other = app
+        .source()
+        .kind(SourceType::Witness)
+        .create()
+        .await
+        .id
+        .to_string();
     let mut ids = Vec::new();
     for (story, quote) in [
         (&s1, "First false claim"),
@@ -228,9 +262,10 @@ async fn source_report_shows_counts_and_shares_per_verdict() {
         json!({ "story_id": s1, "source_id": other, "quote": "Not this source" }),
     )
     .await;
-    give(&app, &ids[0], "false", "Contradicted", &[]).await;
-    give(&app, &ids[1], "false", "Also contradicted", &[]).await;
-    give(&app, &ids[2], "verified", "Confirmed", &[]).await;
+    app.give(&ids[0], Status::False, "Contradicted", &[]).await;
+    app.give(&ids[1], Status::False, "Also contradicted", &[])
+        .await;
+    app.give(&ids[2], Status::Verified, "Confirmed", &[]).await;
 
     let html = app.html(&format!("/sources/{source}/report")).await;
     assert!(html.contains("Track ministry"));
@@ -288,13 +323,28 @@ async fn source_report_shows_counts_and_shares_per_verdict() {
 #[tokio::test]
 async fn a_viewer_reads_reports_and_downloads_exports_but_cannot_import() {
     let app = TestApp::spawn().await;
-    let story = app.story("Viewer story").await;
-    let source = app.source("Viewer source", "government").await;
-    let id = app.claim(&story, &source, "Seen by a viewer").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    give(&app, &id, "verified", "checked", &[]).await;
+    let story = app
+        .story()
+        .title("Viewer story")
+        .create()
+        .await
+        .id
+        .to_string();
+    let source = app
+        .source()
+        .name("Viewer source")
+        .create()
+        .await
+        .id
+        .to_string();
+    let id = app
+        .claim(&story)
+        .source(&source)
+        .quote("Seen by a viewer")
+        .create()
+        .await
+        .id;
+    app.give(&id, Status::Verified, "checked", &[]).await;
     let viewer = bearer_client(&app.new_user(Role::Viewer, "Vera Viewer").await.token);
 
     for path in [

@@ -5,7 +5,8 @@
 //! adds nothing.
 
 use crate::exports::download;
-use crate::helpers::{bearer_client, unescape, TestApp};
+use crate::helpers::{unescape, TestApp};
+use crate::kit::{Figure, SourceBody, SourceType, Status};
 use claimdesk::domain::Role;
 use claimdesk::json_import::{self, JsonImportError, Position};
 use claimdesk::models::Actor;
@@ -13,34 +14,6 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 // ------------------------------------------------------------------ helpers
-
-async fn created(c: &reqwest::Client, app: &TestApp, path: &str, body: Value) -> String {
-    let res = c.post(app.url(path)).json(&body).send().await.unwrap();
-    let status = res.status();
-    let v: Value = res.json().await.unwrap();
-    assert_eq!(status, 201, "POST {path} {body}: {v}");
-    v["id"].as_str().unwrap().to_owned()
-}
-
-/// One status change by the client's account, with the current version.
-async fn move_to(
-    c: &reqwest::Client,
-    app: &TestApp,
-    id: &str,
-    status: &str,
-    reason: &str,
-    evidence: &[&str],
-) {
-    let version = app.get_json(&format!("/api/claims/{id}")).await["version"].clone();
-    let res = c
-        .post(app.url(&format!("/api/claims/{id}/status")))
-        .json(&json!({ "status": status, "reason": reason, "evidence": evidence, "version": version }))
-        .send()
-        .await
-        .unwrap();
-    let code = res.status();
-    assert_eq!(code, 200, "{id} → {status}: {}", res.text().await.unwrap());
-}
 
 /// Reasons that must stay with their own entries after the round trip.
 const FIRST_VERDICT: &str = "Doctored: the footage is from Idlib in 2020";
@@ -65,128 +38,97 @@ const REVIEW_URL: &str = "https://factcheck.example.org/ring-of-steel";
 /// ordered evidence, a send-back, and a review URL.
 async fn rich_source() -> TestApp {
     let app = TestApp::spawn().await;
-    let vera = bearer_client(&app.new_user(Role::Editor, "Vera Verdict").await.token);
-    let c = &app.client;
-    let story = created(
-        c,
-        &app,
-        "/api/stories",
-        json!({
-            "title": "Syria says it is setting up 'ring of steel' around Damascus",
-            "outlet": "AFP",
-            "url": "https://www.afp.com/en/syria-ring-of-steel",
-            "published_at": "2024-12-08T06:12:00Z",
-            "dateline": "Beirut",
-            "notes": "Wire copy; updated twice.\nSecond line of notes.",
-        }),
-    )
-    .await;
-    let story2 = created(
-        c,
-        &app,
-        "/api/stories",
-        json!({ "title": "Rebels enter Homs", "outlet": "Reuters" }),
-    )
-    .await;
-    let ministry = created(
-        c,
-        &app,
-        "/api/sources",
-        json!({
-            "name": "Syrian Defence Ministry",
-            "source_type": "government",
-            "affiliation": "Government of Syria",
-            "description": "Statements on state television",
-        }),
-    )
-    .await;
-    let monitor = created(
-        c,
-        &app,
-        "/api/sources",
-        json!({ "name": "Syrian Observatory for Human Rights", "source_type": "monitor",
-                "affiliation": "UK-based monitor" }),
-    )
-    .await;
-
-    let main = created(
-        c,
-        &app,
-        "/api/claims",
-        json!({
-            "story_id": story, "source_id": ministry,
-            "quote": "There is a very strong, solid defensive ring around Damascus",
-            "is_paraphrase": true,
-            "summary": "Army says Damascus is ringed",
-            "claimed_at": "2024-12-07T18:30:00Z",
-            "claimed_where": "state television",
-            "figures": [
-                {"label": "troops", "min": 2000},
-                {"label": "displaced", "min": 300, "max": 500, "as_of": "2024-12-07"},
-            ],
-        }),
-    )
-    .await;
-    // An edit: an `edited` entry with its changes.
-    let d = app.get_json(&format!("/api/claims/{main}")).await;
-    let res = app
-        .put_json(
-            &format!("/api/claims/{main}"),
-            &json!({
-                "story_id": story, "source_id": ministry,
-                "quote": "There is a very strong, solid defensive ring around Damascus",
-                "is_paraphrase": true,
-                "summary": "Army says Damascus is ringed by troops",
-                "claimed_at": "2024-12-07T18:30:00Z",
-                "claimed_where": "state television",
-                "figures": d["figures"],
-                "version": d["version"],
-            }),
-        )
+    let vera = app.api_as(&app.user(Role::Editor).name("Vera Verdict").create().await);
+    let story = app
+        .story()
+        .title("Syria says it is setting up 'ring of steel' around Damascus")
+        .url("https://www.afp.com/en/syria-ring-of-steel")
+        .published_at("2024-12-08T06:12:00Z")
+        .dateline("Beirut")
+        .notes("Wire copy; updated twice.\nSecond line of notes.")
+        .create()
         .await;
+    let story2 = app
+        .story()
+        .title("Rebels enter Homs")
+        .outlet("Reuters")
+        .create()
+        .await;
+    let ministry = app
+        .source()
+        .name("Syrian Defence Ministry")
+        .affiliation("Government of Syria")
+        .description("Statements on state television")
+        .create()
+        .await;
+    let monitor = app
+        .source()
+        .name("Syrian Observatory for Human Rights")
+        .kind(SourceType::Monitor)
+        .affiliation("UK-based monitor")
+        .create()
+        .await;
+
+    let displaced = Figure {
+        max: Some(500),
+        as_of: Some("2024-12-07".into()),
+        ..Figure::new("displaced", 300)
+    };
+    let main = app
+        .claim(&story)
+        .source(&ministry)
+        .quote("There is a very strong, solid defensive ring around Damascus")
+        .paraphrase()
+        .summary("Army says Damascus is ringed")
+        .claimed_at("2024-12-07T18:30:00Z")
+        .claimed_where("state television")
+        .figures([Figure::new("troops", 2000), displaced])
+        .create()
+        .await;
+    // An edit: an `edited` entry with its changes.
+    let mut edit = main.body();
+    edit.summary = Some("Army says Damascus is ringed by troops".into());
+    let res = app.put_json(&main.path(), &edit).await;
     assert_eq!(res.status(), 200, "edit");
-    move_to(c, &app, &main, "in_review", "Checking the footage", &[]).await;
-    move_to(&vera, &app, &main, "false", FIRST_VERDICT, &LINKS_FALSE).await;
-    move_to(c, &app, &main, "in_review", REOPEN, &[]).await;
-    move_to(
-        &vera,
-        &app,
-        &main,
-        "verified",
-        SECOND_VERDICT,
-        &LINKS_VERIFIED,
-    )
-    .await;
-    let res = app.set_review_url(&main.to_string(), REVIEW_URL).await;
+    let step = |status, reason| app.status(&main, status, reason);
+    step(Status::InReview, "Checking the footage").apply().await;
+    step(Status::False, FIRST_VERDICT)
+        .evidence(&LINKS_FALSE)
+        .by(&vera)
+        .apply()
+        .await;
+    step(Status::InReview, REOPEN).apply().await;
+    step(Status::Verified, SECOND_VERDICT)
+        .evidence(&LINKS_VERIFIED)
+        .by(&vera)
+        .apply()
+        .await;
+    let res = app.set_review_url(&main.id.to_string(), REVIEW_URL).await;
     assert_eq!(res.status(), 303, "review url");
 
-    let sent_back = created(
-        c,
-        &app,
-        "/api/claims",
-        json!({ "story_id": story2, "source_id": monitor,
-                "quote": "At least 826 people were killed", "figures": [{"label": "killed", "min": 826}] }),
-    )
-    .await;
-    move_to(&vera, &app, &sent_back, "in_review", "Cross-checking", &[]).await;
-    move_to(
-        c,
-        &app,
-        &sent_back,
-        "unverified",
-        "Not enough sources yet",
-        &[],
-    )
-    .await;
-    created(
-        c,
-        &app,
-        "/api/claims",
-        json!({ "story_id": story2,
-                "new_source": {"name": "Rania", "source_type": "witness", "description": "Resident of Homs"},
-                "quote": "Damascus awaits you 🎉 — دمشق تنتظركم" }),
-    )
-    .await;
+    let sent_back = app
+        .claim(&story2)
+        .source(&monitor)
+        .quote("At least 826 people were killed")
+        .figures([Figure::new("killed", 826)])
+        .create()
+        .await;
+    app.status(&sent_back, Status::InReview, "Cross-checking")
+        .by(&vera)
+        .apply()
+        .await;
+    app.status(&sent_back, Status::Unverified, "Not enough sources yet")
+        .apply()
+        .await;
+    let rania = SourceBody {
+        description: Some("Resident of Homs".into()),
+        ..SourceBody::new("Rania", SourceType::Witness)
+    };
+    app.claim(&story2)
+        .new_source_body(rania)
+        .quote("Damascus awaits you 🎉 — دمشق تنتظركم")
+        .create()
+        .await;
     app
 }
 

@@ -63,10 +63,7 @@ async fn the_navigation_offers_each_role_what_it_may_open() {
 #[tokio::test]
 async fn only_editors_and_admins_are_offered_the_fact_check_url_form() {
     let app = TestApp::spawn().await;
-    let story = app.story("Routes story").await;
-    let source = app.source("Routes source", "government").await;
-    let claim = app.claim(&story, &source, "A quote to publish").await;
-    let id = claim["id"].as_str().unwrap();
+    let id = app.fixture().await.claim.id;
     let action = format!("action=\"/claims/{id}/review-url\"");
     for role in Role::ALL {
         let user = app.new_user(role, &format!("Form {}", role.label())).await;
@@ -93,7 +90,7 @@ async fn only_editors_and_admins_are_offered_the_fact_check_url_form() {
 #[tokio::test]
 async fn a_method_nobody_declared_is_refused_and_an_unknown_path_is_not_found() {
     let app = TestApp::spawn().await;
-    let story = app.story("Undeclared").await;
+    let story = app.story().create().await.id;
     let admin = app.new_user(Admin, "Undeclared Admin").await;
     let c = bearer_client(&admin.token);
 

@@ -2,7 +2,7 @@
 //! response headers.
 
 use crate::helpers::{location, shows_text, TestApp};
-use serde_json::{json, Value};
+use crate::kit::{SourceType, Status};
 
 const XSS: &str = "<script>alert(1)</script>";
 const ARABIC: &str = "دمشق تنتظركم 🇸🇾✊";
@@ -18,11 +18,11 @@ fn assert_escaped(page: &str, what: &str) {
 #[tokio::test]
 async fn a_quote_with_a_script_tag_is_shown_as_text_everywhere() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
+    let story = app.story().create().await.id;
+    let source = app.source().create().await.id;
     let quote = format!("He wrote {XSS} on the wall");
-    let claim = app.claim(&story, &source, &quote).await;
-    let id = claim["id"].as_str().unwrap();
+    let claim = app.claim(story).source(source).quote(&quote).create().await;
+    let id = claim.id;
 
     let board = app.html("/").await;
     let claim_page = app.html(&format!("/claims/{id}")).await;
@@ -36,43 +36,40 @@ async fn a_quote_with_a_script_tag_is_shown_as_text_everywhere() {
     assert_escaped(&source_page, "the source page");
     assert_escaped(&edit_page, "the edit form");
     // The API returns the text exactly as typed.
-    assert_eq!(claim["quote"], quote.as_str());
+    assert_eq!(claim.quote, quote);
 }
 
 #[tokio::test]
 async fn names_titles_reasons_and_links_are_escaped() {
     let app = TestApp::spawn().await;
     let story = app
-        .post_json(
-            "/api/stories",
-            &json!({
-                "title": format!("Title {XSS}"),
-                "outlet": format!("Outlet {XSS}"),
-                "url": "https://example.org/?q=\"><script>alert(1)</script>",
-                "notes": format!("Notes {XSS}")
-            }),
-        )
+        .story()
+        .title(&format!("Title {XSS}"))
+        .outlet(&format!("Outlet {XSS}"))
+        .url("https://example.org/?q=\"><script>alert(1)</script>")
+        .notes(&format!("Notes {XSS}"))
+        .create()
+        .await
+        .id;
+    let source = app
+        .source()
+        .name(&format!("Source {XSS}"))
+        .kind(SourceType::Other)
+        .create()
+        .await
+        .id;
+    let claim = app
+        .claim(story)
+        .source(source)
+        .quote("plain quote")
+        .create()
         .await;
-    assert_eq!(story.status(), 201);
-    let story = story.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let source = app.source(&format!("Source {XSS}"), "other").await;
-    let claim = app.claim(&story, &source, "plain quote").await;
-    let id = claim["id"].as_str().unwrap();
-    let res = app
-        .post_json(
-            &format!("/api/claims/{id}/status"),
-            &json!({
-                "status": "in_review",
-                "reason": format!("Reason {XSS}"),
-                "evidence": ["https://example.org/\"><script>alert(1)</script>"],
-                "version": 1
-            }),
-        )
+    let id = claim.id;
+    app.status(id, Status::InReview, &format!("Reason {XSS}"))
+        .evidence(&["https://example.org/\"><script>alert(1)</script>"])
+        .version(1)
+        .apply()
         .await;
-    assert_eq!(res.status(), 200);
 
     for path in [
         "/".to_owned(),
@@ -88,19 +85,16 @@ async fn names_titles_reasons_and_links_are_escaped() {
         let page = app.html(&path).await;
         assert!(!page.contains("<script>"), "raw script tag on {path}");
     }
-    let claim_page = app.html(&format!("/claims/{id}")).await;
-    assert!(shows_text(&claim_page, &format!("Reason {XSS}")));
+    let claim_page = app.view(&format!("/claims/{id}")).await;
+    assert!(claim_page.shows(&format!("Reason {XSS}")));
     // Links are stored in their parsed form: quotes and brackets percent-encoded.
-    assert!(shows_text(
-        &claim_page,
-        "href=\"https://example.org/%22%3E%3Cscript%3Ealert(1)%3C/script%3E\""
-    ));
+    assert!(claim_page.has_link("https://example.org/%22%3E%3Cscript%3Ealert(1)%3C/script%3E"));
 }
 
 #[tokio::test]
 async fn a_script_typed_into_the_claim_form_is_escaped_when_the_form_comes_back() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story().create().await.id;
 
     let res = app
         .post_form(
@@ -143,20 +137,26 @@ async fn a_script_in_a_filter_value_is_not_reflected_raw() {
 #[tokio::test]
 async fn arabic_and_emoji_round_trip_exactly_through_the_api_and_show_in_pages() {
     let app = TestApp::spawn().await;
-    let story = app.story("دمشق في ٨ كانون الأول").await;
-    let source = app.source("مصدر عسكري", "military").await;
+    let story = app.story().title("دمشق في ٨ كانون الأول").create().await;
+    let source = app.source().name("مصدر عسكري").create().await;
 
-    let created = app.claim(&story, &source, ARABIC).await;
-    let id = created["id"].as_str().unwrap();
-    let got = app.get_json(&format!("/api/claims/{id}")).await;
-    let listed = app.get_json("/api/claims").await;
+    let created = app
+        .claim(&story)
+        .source(&source)
+        .quote(ARABIC)
+        .create()
+        .await;
+    let id = created.id;
+    let got = app.get_claim(id).await;
+    let listed = app.claims_page("").await;
+    let story = story.id;
 
-    assert_eq!(created["quote"], ARABIC);
-    assert_eq!(got["quote"], ARABIC);
-    assert_eq!(got["quote"].as_str().unwrap().as_bytes(), ARABIC.as_bytes());
-    assert_eq!(got["source"]["name"], "مصدر عسكري");
-    assert_eq!(got["story"]["title"], "دمشق في ٨ كانون الأول");
-    assert_eq!(listed["items"][0]["quote"], ARABIC);
+    assert_eq!(created.quote, ARABIC);
+    assert_eq!(got.quote, ARABIC);
+    assert_eq!(got.quote.as_bytes(), ARABIC.as_bytes());
+    assert_eq!(got.source.name, "مصدر عسكري");
+    assert_eq!(got.story.title, "دمشق في ٨ كانون الأول");
+    assert_eq!(listed.items[0].quote, ARABIC);
     for path in [
         "/".to_owned(),
         format!("/claims/{id}"),
@@ -177,7 +177,7 @@ async fn arabic_and_emoji_round_trip_exactly_through_the_api_and_show_in_pages()
 #[tokio::test]
 async fn arabic_and_emoji_round_trip_through_the_html_form() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story().create().await.id;
 
     let res = app
         .post_form(
@@ -192,10 +192,10 @@ async fn arabic_and_emoji_round_trip_through_the_html_form() {
         .await;
 
     assert_eq!(res.status(), 303);
-    let claims = app.all_claims("").await;
-    assert_eq!(claims[0]["quote"], ARABIC);
-    assert_eq!(claims[0]["summary"], "✊ 🇸🇾");
-    assert_eq!(claims[0]["source"]["name"], "سكان دمشق");
+    let claims = app.list_claims("").await;
+    assert_eq!(claims[0].quote, ARABIC);
+    assert_eq!(claims[0].summary.as_deref(), Some("✊ 🇸🇾"));
+    assert_eq!(claims[0].source.name, "سكان دمشق");
     let page = app.html(&location(&res)).await;
     assert!(page.contains(ARABIC));
 }
@@ -203,8 +203,8 @@ async fn arabic_and_emoji_round_trip_through_the_html_form() {
 #[tokio::test]
 async fn a_form_body_over_256_kib_is_413() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
+    let story = app.story().create().await.id;
+    let source = app.source().create().await.id.to_string();
     let huge = "a".repeat(300 * 1024);
 
     let res = app
@@ -215,23 +215,18 @@ async fn a_form_body_over_256_kib_is_413() {
         .await;
 
     assert_eq!(res.status(), 413);
-    assert!(app.all_claims("").await.is_empty());
+    assert!(app.list_claims("").await.is_empty());
 }
 
 #[tokio::test]
 async fn a_body_just_under_the_limit_is_read() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
-    let source = app.source("Syrian army", "military").await;
+    let story = app.story().create().await;
+    let source = app.source().create().await;
     // 10,000 four-byte characters: 40 KB of quote, well within the limit.
     let quote = "🇸".repeat(10_000);
 
-    let res = app
-        .post_json(
-            "/api/claims",
-            &json!({ "story_id": story, "source_id": source, "quote": quote }),
-        )
-        .await;
+    let res = app.claim(&story).source(&source).quote(&quote).send().await;
 
     assert_eq!(res.status(), 201);
 }
@@ -296,7 +291,7 @@ async fn the_stylesheet_is_served_by_the_app_as_css() {
 #[tokio::test]
 async fn pages_load_nothing_from_other_origins() {
     let app = TestApp::spawn().await;
-    let story = app.story("S").await;
+    let story = app.story().title("S").create().await.id;
 
     for path in [
         "/".to_owned(),

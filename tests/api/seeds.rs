@@ -2,49 +2,31 @@
 //! database, and the content of the reference story.
 
 use crate::helpers::{bearer_client, create_user, spawn_server, TestApp, TestDb};
+use crate::kit::{Action, Api, Claim, ClaimRow, List, SourceType, Status};
 use claimdesk::domain::Role;
 use claimdesk::models::{claim, story};
-use serde_json::Value;
 use std::collections::HashSet;
 
 async fn claim_count(db: &TestDb) -> i64 {
     claim::count(&mut db.conn().await).await.unwrap()
 }
 
-/// The seeded source with this exact name, from the API.
-async fn source_id(app: &TestApp, name: &str) -> String {
-    let list = app.get_json("/api/sources").await;
-    list["items"]
-        .as_array()
-        .unwrap()
+/// Full details of every claim by the seeded source with this exact name.
+async fn claims_by(app: &TestApp, name: &str) -> Vec<Claim> {
+    let sources = app.sources().await;
+    let source = sources
         .iter()
-        .find(|s| s["name"] == name)
-        .unwrap_or_else(|| panic!("no seeded source {name:?}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Full details of every claim by this source.
-async fn claims_by(app: &TestApp, name: &str) -> Vec<Value> {
-    let id = source_id(app, name).await;
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no seeded source {name:?}"));
     let mut out = Vec::new();
-    for c in app.all_claims(&format!("source={id}")).await {
-        out.push(
-            app.get_json(&format!("/api/claims/{}", c["id"].as_str().unwrap()))
-                .await,
-        );
+    for c in app.list_claims(&format!("source={}", source.id)).await {
+        out.push(app.get_claim(&c).await);
     }
     out
 }
 
-fn figure_values(claim: &Value) -> Vec<i64> {
-    claim["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["min"].as_i64().unwrap())
-        .collect()
+fn figure_values(claim: &Claim) -> Vec<i64> {
+    claim.figures.iter().map(|f| f.min).collect()
 }
 
 #[tokio::test]
@@ -70,30 +52,19 @@ async fn loading_the_seeds_twice_creates_nothing_the_second_time() {
 async fn seeded_app_has_at_least_25_claims_across_at_least_8_source_types() {
     let app = TestApp::spawn_seeded().await;
 
-    let claims = app.all_claims("").await;
-    let sources = app.get_json("/api/sources").await;
+    let claims = app.list_claims("").await;
+    let sources = app.sources().await;
 
     assert!(claims.len() >= 25, "only {} claims", claims.len());
-    let types: HashSet<&str> = claims
-        .iter()
-        .map(|c| c["source"]["source_type"].as_str().unwrap())
-        .collect();
+    let types: HashSet<SourceType> = claims.iter().map(|c| c.source.source_type).collect();
     assert!(types.len() >= 8, "only {types:?}");
-    let ids: HashSet<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: HashSet<_> = claims.iter().map(|c| c.id).collect();
     assert_eq!(ids.len(), claims.len(), "no claim listed twice");
     // No source is listed twice either (names are unique case-insensitively).
-    let names: Vec<String> = sources["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_lowercase())
-        .collect();
+    let names: Vec<String> = sources.iter().map(|s| s.name.to_lowercase()).collect();
     assert_eq!(names.iter().collect::<HashSet<_>>().len(), names.len());
     // Every claim belongs to the one reference story.
-    let stories: HashSet<&str> = claims
-        .iter()
-        .map(|c| c["story"]["id"].as_str().unwrap())
-        .collect();
+    let stories: HashSet<_> = claims.iter().map(|c| c.story.id).collect();
     assert_eq!(stories.len(), 1);
 }
 
@@ -103,15 +74,15 @@ async fn the_observatory_claim_carries_826_killed_and_111_civilians() {
 
     let claims = claims_by(&app, "Syrian Observatory for Human Rights").await;
 
-    assert_eq!(claims[0]["source"]["source_type"], "monitor");
+    assert_eq!(claims[0].source.source_type, SourceType::Monitor);
     let toll = claims
         .iter()
-        .find(|c| c["quote"].as_str().unwrap().contains("826"))
+        .find(|c| c.quote.contains("826"))
         .expect("the death toll claim");
     let figures = figure_values(toll);
     assert!(figures.contains(&826), "{figures:?}");
     assert!(figures.contains(&111), "{figures:?}");
-    assert!(toll["quote"].as_str().unwrap().contains("111 civilians"));
+    assert!(toll.quote.contains("111 civilians"));
 }
 
 #[tokio::test]
@@ -122,53 +93,45 @@ async fn the_un_claim_carries_370000_displaced() {
 
     assert!(claims
         .iter()
-        .all(|c| c["source"]["source_type"] == "international"));
+        .all(|c| c.source.source_type == SourceType::International));
     let displaced = claims
         .iter()
         .find(|c| figure_values(c).contains(&370_000))
         .expect("a claim with 370,000");
-    assert!(displaced["quote"].as_str().unwrap().contains("370,000"));
-    assert_eq!(
-        displaced["figures"][0]["label"].as_str().unwrap(),
-        "people displaced"
-    );
+    assert!(displaced.quote.contains("370,000"));
+    assert_eq!(displaced.figures[0].label, "people displaced");
 }
 
 #[tokio::test]
 async fn unverifiable_seed_claims_have_a_reason_in_their_history() {
     let app = TestApp::spawn_seeded().await;
 
-    let unverifiable = app.all_claims("status=unverifiable").await;
+    let unverifiable = app.list_claims("status=unverifiable").await;
 
     assert!(!unverifiable.is_empty());
     for c in &unverifiable {
-        let d = app
-            .get_json(&format!("/api/claims/{}", c["id"].as_str().unwrap()))
-            .await;
-        let history = d["history"].as_array().unwrap();
-        let last = &history[0];
-        assert_eq!(last["action"], "status_changed");
-        assert_eq!(last["to_status"], "unverifiable");
+        let d = app.get_claim(c).await;
+        let last = &d.history[0];
+        assert_eq!(last.action, Action::StatusChanged);
+        assert_eq!(last.to_status, Some(Status::Unverifiable));
         assert_eq!(
-            last["from_status"], "in_review",
+            last.from_status,
+            Some(Status::InReview),
             "verdicts go through review"
         );
         assert!(
-            last["reason"].as_str().is_some_and(|r| r.len() > 10),
-            "{last}"
+            last.reason.as_ref().is_some_and(|r| r.len() > 10),
+            "{last:?}"
         );
     }
     // Most seeded claims are still open.
-    assert!(!app.all_claims("status=unverified").await.is_empty());
+    assert!(!app.list_claims("status=unverified").await.is_empty());
 }
 
 #[tokio::test]
 async fn the_seeded_board_and_story_page_render() {
     let app = TestApp::spawn_seeded().await;
-    let story_id = app.all_claims("").await[0]["story"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let story_id = app.list_claims("").await[0].story.id;
 
     let board = app.html("/").await;
     let story = app.html(&format!("/stories/{story_id}")).await;
@@ -205,32 +168,24 @@ async fn migrate_and_seed_on_an_empty_database_seeds_it_once() {
     // The server started on it shows the seeded claims.
     let reader = create_user(&db, Role::Viewer, "Reader").await;
     let (addr, handle) = spawn_server(&db.url);
-    let res = bearer_client(&reader.token)
-        .get(format!("{addr}/api/claims?limit=200"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["items"].as_array().unwrap().len() as i64, after_first);
+    let reader = Api {
+        client: bearer_client(&reader.token),
+        addr,
+    };
+    let body: List<ClaimRow> = reader.get_as("/api/claims?limit=200").await;
+    assert_eq!(body.items.len() as i64, after_first);
     handle.stop(false).await;
 }
 
 #[tokio::test]
 async fn migrate_and_seed_leaves_a_database_with_data_alone() {
     let app = TestApp::spawn().await;
-    app.story("A story someone entered").await;
+    app.story().title("A story someone entered").create().await;
 
     claimdesk::startup::migrate_and_seed(&app.db.url, false)
         .await
         .unwrap();
 
     assert_eq!(claim_count(&app.db).await, 0);
-    assert_eq!(
-        app.get_json("/api/stories").await["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(app.stories().await.len(), 1);
 }
