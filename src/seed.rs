@@ -17,22 +17,11 @@ pub const BUILTIN: &[(&str, &str)] = &[(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedFile {
-    pub story: StoryInputSeed,
+    pub story: StoryInput,
     #[serde(default)]
     pub sources: Vec<SourceSeed>,
     #[serde(default)]
     pub claims: Vec<ClaimSeed>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoryInputSeed {
-    pub title: String,
-    pub outlet: String,
-    pub url: Option<String>,
-    pub published_at: Option<String>,
-    pub dateline: Option<String>,
-    pub notes: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,16 +121,7 @@ async fn load_file(
     conn: &mut AsyncPgConnection,
     file: &SeedFile,
 ) -> Result<SeedReport, WriteError> {
-    let s = &file.story;
-    let draft = StoryDraft::parse(&StoryInput {
-        title: s.title.clone(),
-        outlet: s.outlet.clone(),
-        url: s.url.clone(),
-        published_at: s.published_at.clone(),
-        dateline: s.dateline.clone(),
-        notes: s.notes.clone(),
-    })
-    .map_err(invalid)?;
+    let draft = StoryDraft::parse(&file.story).map_err(invalid)?;
     let story = match story::find_matching(conn, &draft).await? {
         Some(existing) => existing,
         None => story::create(conn, &draft, Actor::SYSTEM).await?,

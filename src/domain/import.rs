@@ -306,7 +306,7 @@ fn row(line: u64, cells: &HashMap<&str, &str>) -> Result<ImportRow, String> {
         outlet: cell(cells, "story_outlet")
             .unwrap_or("Unknown outlet")
             .to_owned(),
-        url: cell(cells, "story_url").map(str::to_owned),
+        url: cell(cells, "story_url").unwrap_or_default().to_owned(),
         ..Default::default()
     })
     .map_err(|e| format!("story {}", first_error(e)))?;

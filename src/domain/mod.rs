@@ -13,6 +13,7 @@ pub mod source_type;
 pub mod status;
 pub mod text;
 pub mod validation;
+pub mod version;
 
 pub use actions::{AuditAction, AuditObjectType, HistoryAction};
 pub use drafts::{
@@ -26,3 +27,4 @@ pub use role::{Access, Role};
 pub use source_type::SourceType;
 pub use status::{ClaimStatus, Transition, TransitionError};
 pub use validation::FieldErrors;
+pub use version::Version;

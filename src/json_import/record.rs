@@ -3,7 +3,7 @@
 //! status history through the workflow. Pure: no SQL, no I/O.
 
 use crate::domain::drafts::{
-    ClaimDraft, ClaimInput, FiguresInput, SourceDraft, SourceInput, StoryDraft, StoryInput,
+    ClaimDraft, ClaimInput, SourceDraft, SourceInput, StoryDraft, StoryInput,
 };
 use crate::domain::status::{self, ClaimStatus};
 use crate::domain::validation as v;
@@ -23,43 +23,35 @@ const MAX_HISTORY: usize = 10_000;
 /// A claim as the export writes it. Fields the import recomputes (ids,
 /// `status_reason`, `status_changed_at`, the flat `evidence` list) or does not
 /// need are ignored, so later additions to the schema do not break it.
+/// A claim as the export writes it: the API's input fields, read with the
+/// same type, plus what an export adds. Fields the import recomputes (ids,
+/// `status_reason`, `status_changed_at`, the flat `evidence` list) or does
+/// not need are ignored, so later additions to the schema do not break it.
 #[derive(Debug, Deserialize)]
 pub struct RawClaim {
-    pub quote: String,
-    #[serde(default)]
-    pub is_paraphrase: bool,
-    pub summary: Option<String>,
-    pub claimed_at: Option<String>,
-    pub claimed_where: Option<String>,
+    #[serde(flatten)]
+    pub input: ClaimInput,
     pub status: String,
     pub review_url: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub version: Option<i32>,
     pub source: RawSource,
     pub story: RawStory,
-    #[serde(default)]
-    pub figures: Vec<Figure>,
     pub history: Option<Vec<RawHistory>>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RawSource {
-    pub name: String,
-    pub source_type: String,
-    pub affiliation: Option<String>,
-    pub description: Option<String>,
+    #[serde(flatten)]
+    pub input: SourceInput,
     pub created_at: Option<DateTime<Utc>>,
     pub version: Option<i32>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RawStory {
-    pub title: String,
-    pub outlet: String,
-    pub url: Option<String>,
-    pub published_at: Option<String>,
-    pub dateline: Option<String>,
-    pub notes: Option<String>,
+    #[serde(flatten)]
+    pub input: StoryInput,
     pub created_at: Option<DateTime<Utc>>,
     pub version: Option<i32>,
 }
@@ -182,37 +174,16 @@ fn version(v: Option<i32>, what: &str) -> Result<i32, String> {
 }
 
 fn check(raw: RawClaim, role: Role) -> Result<ClaimRecord, String> {
-    let story = StoryDraft::parse(&StoryInput {
-        title: raw.story.title,
-        outlet: raw.story.outlet,
-        url: raw.story.url,
-        published_at: raw.story.published_at,
-        dateline: raw.story.dateline,
-        notes: raw.story.notes,
-    })
-    .map_err(|e| first_error("story.", e))?;
-    let source = SourceDraft::parse(
-        &SourceInput {
-            name: raw.source.name,
-            source_type: raw.source.source_type,
-            affiliation: raw.source.affiliation,
-            description: raw.source.description,
-        },
-        "",
-    )
-    .map_err(|e| first_error("source.", e))?;
+    let story = StoryDraft::parse(&raw.story.input).map_err(|e| first_error("story.", e))?;
+    let source =
+        SourceDraft::parse(&raw.source.input, "").map_err(|e| first_error("source.", e))?;
     // The claim form's own checks; story and source are resolved by the
-    // import, so placeholders stand in for their ids.
+    // import, so placeholders stand in for the ids of the exporting desk.
     let draft = ClaimDraft::parse(&ClaimInput {
         story_id: Uuid::nil().to_string(),
         source_id: Uuid::nil().to_string(),
         new_source: None,
-        quote: raw.quote,
-        is_paraphrase: raw.is_paraphrase,
-        summary: raw.summary,
-        claimed_at: raw.claimed_at,
-        claimed_where: raw.claimed_where,
-        figures: FiguresInput::List(raw.figures),
+        ..raw.input
     })
     .map_err(|e| first_error("", e))?;
     let status = ClaimStatus::parse(&raw.status)

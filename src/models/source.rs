@@ -4,7 +4,7 @@ use super::audit::{self, Entry};
 use super::{Actor, WriteError};
 use crate::db::schema::{claims, sources};
 use crate::domain::drafts::SourceDraft;
-use crate::domain::{AuditAction, AuditObjectType, ClaimStatus, SourceId, SourceType};
+use crate::domain::{AuditAction, AuditObjectType, ClaimStatus, SourceId, SourceType, Version};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -78,12 +78,12 @@ pub async fn create(
     .await
 }
 
-/// Edits a source if it is still at `expected_version` (when given).
+/// Edits a source if it is still at the version the edit was based on.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: SourceId,
     d: &SourceDraft,
-    expected_version: Option<i32>,
+    expected: Version,
     actor: Actor,
 ) -> Result<Source, WriteError> {
     conn.transaction(async move |conn| {
@@ -93,7 +93,7 @@ pub async fn update(
             .for_update()
             .first(conn)
             .await?;
-        if expected_version.is_some_and(|v| v != before.version) {
+        if expected != before.version {
             return Err(WriteError::Stale {
                 current: before.version,
             });

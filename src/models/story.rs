@@ -4,7 +4,7 @@ use super::audit::{self, Entry};
 use super::{Actor, WriteError};
 use crate::db::schema::{claims, stories};
 use crate::domain::drafts::StoryDraft;
-use crate::domain::{AuditAction, AuditObjectType, ClaimStatus, StoryId};
+use crate::domain::{AuditAction, AuditObjectType, ClaimStatus, StoryId, Version};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -79,12 +79,12 @@ pub async fn create(
     .await
 }
 
-/// Edits a story if it is still at `expected_version` (when given).
+/// Edits a story if it is still at the version the edit was based on.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: StoryId,
     d: &StoryDraft,
-    expected_version: Option<i32>,
+    expected: Version,
     actor: Actor,
 ) -> Result<Story, WriteError> {
     conn.transaction(async move |conn| {
@@ -94,7 +94,7 @@ pub async fn update(
             .for_update()
             .first(conn)
             .await?;
-        if expected_version.is_some_and(|v| v != before.version) {
+        if expected != before.version {
             return Err(WriteError::Stale {
                 current: before.version,
             });

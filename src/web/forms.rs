@@ -1,13 +1,19 @@
-//! HTML form bodies. Every field is a plain string so that nothing the
-//! user typed is lost before validation, and a bad form can be re-rendered.
+//! HTML form bodies: the extractor, and the helpers that fill and refuse
+//! the resources' forms. The bodies themselves are the domain's input types
+//! (`domain::drafts`), which keep what the user typed so that a refused form
+//! can be shown again as it was sent.
 
-use crate::domain::drafts::{ClaimInput, FiguresInput, SourceInput, StatusChangeInput, StoryInput};
+use crate::domain::drafts::{ClaimInput, FiguresInput, SourceInput, StoryInput};
+use crate::domain::{FieldErrors, Version};
 use crate::error::{ApiError, AppError};
 use crate::models::claim::ClaimDetail;
 use crate::models::source::Source;
 use crate::models::story::Story;
+use crate::models::WriteError;
+use crate::web::access::CSRF_FIELD;
 use crate::web::view;
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -67,11 +73,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             }
             let body = body.await.map_err(body_error)?;
             check_utf8(&body).map_err(AppError::BadRequest)?;
-            serde_urlencoded::from_bytes(&body)
+            serde_urlencoded::from_str(&without_csrf(&body))
                 .map(Form)
                 .map_err(|e| AppError::BadRequest(format!("Could not read the form: {e}")).into())
         })
     }
+}
+
+/// The body without its `csrf_token` (checked by the access layer before
+/// any handler runs), so that input types can refuse unknown fields.
+fn without_csrf(body: &[u8]) -> String {
+    let pairs = url::form_urlencoded::parse(body).filter(|(k, _)| k != CSRF_FIELD);
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 /// Query strings, with the same UTF-8 rule as [`Form`]; a 400 as JSON
@@ -121,222 +136,138 @@ pub const MISSING_VERSION: &str = "This form was sent without the version of the
      based on, so it could overwrite someone else's change; nothing was saved. The record as \
      stored now is shown; your input is kept in the form — check it and submit again.";
 
-/// How a refused versioned form write is shown: the status, the field
-/// messages and the banner above the re-rendered form. `None` is a form
-/// without a usable version. `db` turns a database error into a field
-/// message where it can (a unique name); anything else is an error page.
-pub fn refused_write(
-    err: Option<crate::models::WriteError>,
+/// A refused form write, as the form is shown again: the status, the field
+/// messages and the banner above the form.
+#[derive(Debug)]
+pub struct Refused {
+    pub status: StatusCode,
+    pub errors: FieldErrors,
+    pub conflict: Option<String>,
+}
+
+impl Refused {
+    fn new(status: StatusCode, errors: FieldErrors, conflict: Option<String>) -> Self {
+        Refused {
+            status,
+            errors,
+            conflict,
+        }
+    }
+}
+
+/// `None` is a form without a usable version. `db` turns a database error
+/// into a field message where it can (a unique name); anything else is an
+/// error page.
+fn refuse(
+    err: Option<WriteError>,
     db: impl FnOnce(diesel::result::Error) -> AppError,
-) -> Result<
-    (
-        actix_web::http::StatusCode,
-        crate::domain::FieldErrors,
-        Option<String>,
-    ),
-    AppError,
-> {
-    use crate::domain::FieldErrors;
-    use crate::models::WriteError;
-    use actix_web::http::StatusCode;
+) -> Result<Refused, AppError> {
     match err {
-        None => Ok((
+        None => Ok(Refused::new(
             StatusCode::PRECONDITION_REQUIRED,
             FieldErrors::new(),
             Some(MISSING_VERSION.to_owned()),
         )),
-        Some(WriteError::Invalid(e)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, e, None)),
-        Some(WriteError::Stale { current }) => Ok((
+        Some(WriteError::Invalid(e)) => Ok(Refused::new(StatusCode::UNPROCESSABLE_ENTITY, e, None)),
+        Some(WriteError::Stale { current }) => Ok(Refused::new(
             StatusCode::CONFLICT,
             FieldErrors::new(),
             Some(view::stale_message(current)),
         )),
         Some(WriteError::Db(e)) => match db(e) {
-            AppError::Validation(e) => Ok((StatusCode::UNPROCESSABLE_ENTITY, e, None)),
+            AppError::Validation(e) => Ok(Refused::new(StatusCode::UNPROCESSABLE_ENTITY, e, None)),
             other => Err(other),
         },
         Some(e) => Err(e.into()),
     }
 }
 
-fn opt(s: &str) -> Option<String> {
-    Some(s.to_owned())
+/// A versioned form write: a form without a usable version attempts
+/// nothing (428); an invalid draft is refused as such (422); otherwise
+/// `write` runs against the version the form was based on (409 when
+/// stale). `Ok(Err(_))`: show the form again.
+pub async fn versioned_write<D, T>(
+    version: Option<Version>,
+    draft: Result<D, FieldErrors>,
+    db: impl FnOnce(diesel::result::Error) -> AppError,
+    write: impl AsyncFnOnce(D, Version) -> Result<T, WriteError>,
+) -> Result<Result<T, Refused>, AppError> {
+    let result = match (draft, version) {
+        (_, None) => Err(None),
+        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
+        (Ok(d), Some(v)) => write(d, v).await.map_err(Some),
+    };
+    match result {
+        Ok(t) => Ok(Ok(t)),
+        Err(e) => refuse(e, db).map(Err),
+    }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct ClaimForm {
-    pub story_id: String,
-    pub source_id: String,
-    pub new_source_name: String,
-    pub new_source_type: String,
-    pub new_source_affiliation: String,
-    pub quote: String,
-    /// A checkbox: present ("on") when ticked.
-    pub is_paraphrase: Option<String>,
-    pub summary: String,
-    pub claimed_at: String,
-    pub claimed_where: String,
-    pub figures: String,
-    pub version: String,
+/// A form that creates a record: like [`versioned_write`] without a version.
+pub async fn create_write<D, T>(
+    draft: Result<D, FieldErrors>,
+    db: impl FnOnce(diesel::result::Error) -> AppError,
+    write: impl AsyncFnOnce(D) -> Result<T, WriteError>,
+) -> Result<Result<T, Refused>, AppError> {
+    let result = match draft {
+        Err(e) => Err(WriteError::Invalid(e)),
+        Ok(d) => write(d).await,
+    };
+    match result {
+        Ok(t) => Ok(Ok(t)),
+        Err(e) => refuse(Some(e), db).map(Err),
+    }
 }
 
-impl ClaimForm {
-    pub fn to_input(&self) -> ClaimInput {
-        ClaimInput {
-            story_id: self.story_id.clone(),
-            source_id: self.source_id.clone(),
-            new_source: Some(SourceInput {
-                name: self.new_source_name.clone(),
-                source_type: self.new_source_type.clone(),
-                affiliation: opt(&self.new_source_affiliation),
-                description: None,
-            }),
-            quote: self.quote.clone(),
-            is_paraphrase: self.paraphrase(),
-            summary: opt(&self.summary),
-            claimed_at: opt(&self.claimed_at),
-            claimed_where: opt(&self.claimed_where),
-            figures: FiguresInput::Lines(self.figures.clone()),
-        }
-    }
-
-    pub fn paraphrase(&self) -> bool {
-        self.is_paraphrase
-            .as_deref()
-            .is_some_and(|v| !v.is_empty() && v != "off")
-    }
-
+/// The edit forms, filled from what is stored.
+impl ClaimInput {
     /// An empty form for adding a claim to `story`.
     pub fn for_story(story_id: crate::domain::StoryId) -> Self {
-        ClaimForm {
+        ClaimInput {
             story_id: story_id.to_string(),
             ..Default::default()
         }
     }
 
-    /// The edit form, filled from the stored claim.
     pub fn from_detail(d: &ClaimDetail) -> Self {
-        ClaimForm {
+        ClaimInput {
             story_id: d.claim.story_id.to_string(),
             source_id: d.claim.source_id.to_string(),
             quote: d.claim.quote.clone(),
-            is_paraphrase: d.claim.is_paraphrase.then(|| "on".to_owned()),
+            is_paraphrase: d.claim.is_paraphrase,
             summary: d.claim.summary.clone().unwrap_or_default(),
             claimed_at: view::input_datetime(&d.claim.claimed_at),
             claimed_where: d.claim.claimed_where.clone().unwrap_or_default(),
-            figures: d
-                .figures
-                .iter()
-                .map(|f| f.to_line())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            version: d.claim.version.to_string(),
+            figures: FiguresInput::List(d.figures.clone()),
+            version: Some(d.claim.version.into()),
             ..Default::default()
         }
     }
-
-    pub fn version(&self) -> Option<i32> {
-        self.version.trim().parse().ok()
-    }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct SourceForm {
-    pub name: String,
-    pub source_type: String,
-    pub affiliation: String,
-    pub description: String,
-    pub version: String,
-}
-
-impl SourceForm {
-    pub fn to_input(&self) -> SourceInput {
-        SourceInput {
-            name: self.name.clone(),
-            source_type: self.source_type.clone(),
-            affiliation: opt(&self.affiliation),
-            description: opt(&self.description),
-        }
-    }
-
+impl SourceInput {
     pub fn from_source(s: &Source) -> Self {
-        SourceForm {
+        SourceInput {
             name: s.name.clone(),
             source_type: s.source_type.as_str().into(),
             affiliation: s.affiliation.clone().unwrap_or_default(),
             description: s.description.clone().unwrap_or_default(),
-            version: s.version.to_string(),
+            version: Some(s.version.into()),
         }
-    }
-
-    pub fn version(&self) -> Option<i32> {
-        self.version.trim().parse().ok()
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct StoryForm {
-    pub title: String,
-    pub outlet: String,
-    pub url: String,
-    pub published_at: String,
-    pub dateline: String,
-    pub notes: String,
-    pub version: String,
-}
-
-impl StoryForm {
-    pub fn to_input(&self) -> StoryInput {
-        StoryInput {
-            title: self.title.clone(),
-            outlet: self.outlet.clone(),
-            url: opt(&self.url),
-            published_at: opt(&self.published_at),
-            dateline: opt(&self.dateline),
-            notes: opt(&self.notes),
-        }
-    }
-
+impl StoryInput {
     pub fn from_story(s: &Story) -> Self {
-        StoryForm {
+        StoryInput {
             title: s.title.clone(),
             outlet: s.outlet.clone(),
             url: s.url.clone().unwrap_or_default(),
             published_at: view::input_datetime(&s.published_at),
             dateline: s.dateline.clone().unwrap_or_default(),
             notes: s.notes.clone().unwrap_or_default(),
-            version: s.version.to_string(),
+            version: Some(s.version.into()),
         }
-    }
-
-    pub fn version(&self) -> Option<i32> {
-        self.version.trim().parse().ok()
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct StatusForm {
-    pub status: String,
-    pub reason: String,
-    pub evidence: String,
-    pub version: String,
-}
-
-impl StatusForm {
-    pub fn to_input(&self) -> StatusChangeInput {
-        StatusChangeInput {
-            status: self.status.clone(),
-            reason: self.reason.clone(),
-            evidence: self.evidence.clone(),
-        }
-    }
-
-    pub fn version(&self) -> Option<i32> {
-        self.version.trim().parse().ok()
     }
 }
 

@@ -79,12 +79,7 @@ async fn urls_are_stored_normalised_and_markdown_reports_carry_no_live_html() {
     let (story, source) = (story.id, source.id);
 
     // The review URL goes through the same rule.
-    let res = app
-        .post_form(
-            &format!("/claims/{id}/review-url"),
-            &[("review_url", PAYLOAD)],
-        )
-        .await;
+    let res = app.set_review_url(&id.to_string(), PAYLOAD).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         app.get_claim(id).await.review_url.as_deref(),

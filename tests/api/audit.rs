@@ -245,10 +245,7 @@ async fn every_content_write_leaves_exactly_one_row() {
 
     // The published fact-check's address.
     let res = app
-        .post_form(
-            &format!("/claims/{claim_id}/review-url"),
-            &[("review_url", "https://example.org/fact-check/1")],
-        )
+        .set_review_url(&claim_id.to_string(), "https://example.org/fact-check/1")
         .await;
     assert_eq!(res.status(), 303);
     let r = trail

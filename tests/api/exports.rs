@@ -677,17 +677,11 @@ async fn claimreview_has_every_verdict_typed_as_schema_org_expects_and_no_open_c
     let published = "https://factcheck.example.org/2024/12/homs-corroborated";
     let corroborated = verdicts[3].0.clone();
     let res = app
-        .post_form(
-            &format!("/claims/{corroborated}/review-url"),
-            &[("review_url", published)],
-        )
+        .set_review_url(&corroborated.to_string(), published)
         .await;
     assert_eq!(res.status(), 303);
     let res = app
-        .post_form(
-            &format!("/claims/{corroborated}/review-url"),
-            &[("review_url", "javascript:alert(1)")],
-        )
+        .set_review_url(&corroborated.to_string(), "javascript:alert(1)")
         .await;
     assert_eq!(res.status(), 422, "only http(s) URLs");
     // A verdict on a story without a URL has no appearance.
@@ -872,17 +866,13 @@ async fn the_claim_page_shows_script_safe_claimreview_only_with_a_verdict() {
 
     // The fact-check URL recorded on the page becomes the review's url …
     let url = "https://factcheck.example.org/markup";
-    let res = app
-        .post_form(&format!("/claims/{id}/review-url"), &[("review_url", url)])
-        .await;
+    let res = app.set_review_url(&id.to_string(), url).await;
     assert_eq!(res.status(), 303);
     let page = app.view(&format!("/claims/{id}")).await;
     let v: Value = serde_json::from_str(&page.exact_text("#claimreview-jsonld")).unwrap();
     assert_eq!(v["url"], url);
     // … and clearing it falls back to the desk's own address.
-    let res = app
-        .post_form(&format!("/claims/{id}/review-url"), &[("review_url", "")])
-        .await;
+    let res = app.set_review_url(&id.to_string(), "").await;
     assert_eq!(res.status(), 303);
     let page = app.view(&format!("/claims/{id}")).await;
     let v: Value = serde_json::from_str(&page.exact_text("#claimreview-jsonld")).unwrap();

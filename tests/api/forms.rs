@@ -295,7 +295,7 @@ async fn claim_page_status_edit_and_review_url_errors_are_wired() {
     let res = app
         .post_form(
             &format!("/claims/{id}/review-url"),
-            &[("review_url", "javascript:alert(1)")],
+            &[("review_url", "javascript:alert(1)"), ("version", "1")],
         )
         .await;
     assert_eq!(invalid_fields(&text(res).await), set(&["review_url"]));

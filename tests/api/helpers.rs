@@ -553,6 +553,17 @@ impl TestApp {
             .await
             .unwrap()
     }
+
+    /// Posts the claim page's fact-check URL form, based on the claim's
+    /// current version, and returns the response.
+    pub async fn set_review_url(&self, id: &str, url: &str) -> reqwest::Response {
+        let version = self.get_json(&format!("/api/claims/{id}")).await["version"].to_string();
+        self.post_form(
+            &format!("/claims/{id}/review-url"),
+            &[("review_url", url), ("version", &version)],
+        )
+        .await
+    }
 }
 
 /// Location header of a redirect.

@@ -81,10 +81,7 @@ async fn setting_a_review_url_changes_the_claims_version() {
         .await
         .unwrap();
     let res = app
-        .post_form(
-            &format!("/claims/{id}/review-url"),
-            &[("review_url", "https://example.org/fact-check/9")],
-        )
+        .set_review_url(&id.to_string(), "https://example.org/fact-check/9")
         .await;
     assert_eq!(res.status(), 303);
     let after: i32 = claims::table

@@ -20,6 +20,7 @@ mod forms;
 mod health;
 mod ids;
 mod imports;
+mod inputs;
 mod invariants;
 mod invariants_db;
 mod migrations;

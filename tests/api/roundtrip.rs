@@ -103,12 +103,7 @@ async fn rich_source() -> TestApp {
         .by(&vera)
         .apply()
         .await;
-    let res = app
-        .post_form(
-            &format!("/claims/{}/review-url", main.id),
-            &[("review_url", REVIEW_URL)],
-        )
-        .await;
+    let res = app.set_review_url(&main.id.to_string(), REVIEW_URL).await;
     assert_eq!(res.status(), 303, "review url");
 
     let sent_back = app

@@ -1,20 +1,21 @@
 //! `/api/claims`: list (board filters, keyset cursor), get, create, replace,
 //! and status changes.
 
-use super::Precondition;
+use super::{invalid, tagged, versioned_write};
 use crate::db::DbPool;
-use crate::domain::drafts::{ClaimDraft, ClaimInput, FiguresInput, SourceInput, StatusChangeInput};
+use crate::domain::drafts::{ClaimDraft, ClaimInput, StatusChangeInput};
 use crate::domain::Access;
-use crate::domain::{ClaimId, Figure};
+use crate::domain::ClaimId;
 use crate::error::{ApiError, ApiResult};
 use crate::models::claim::{self, ClaimRow};
-use crate::models::Actor;
+use crate::models::{Actor, WriteError};
 use crate::web::access::CurrentUser;
 use crate::web::conn;
 use crate::web::forms::{ClaimQuery, Query};
 use crate::web::routes::Routes;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub fn routes(r: &mut Routes) {
     r.get("/claims", Access::Read, list)
@@ -44,138 +45,79 @@ async fn list(pool: web::Data<DbPool>, q: Query<ClaimQuery>) -> ApiResult<HttpRe
 async fn detail_response(
     pool: &DbPool,
     id: ClaimId,
-    status: actix_web::http::StatusCode,
+    status: StatusCode,
 ) -> ApiResult<HttpResponse> {
     let mut c = conn(pool).await?;
     let d = claim::find_detail(&mut c, id).await?;
-    let mut res = HttpResponse::build(status);
-    res.insert_header(("ETag", format!("\"{}\"", d.claim.version)));
-    if status == actix_web::http::StatusCode::CREATED {
+    let mut res = tagged(status, d.claim.version);
+    if status == StatusCode::CREATED {
         res.insert_header(("Location", format!("/api/claims/{id}")));
     }
     Ok(res.json(d))
 }
 
 async fn get(pool: web::Data<DbPool>, id: web::Path<ClaimId>) -> ApiResult<HttpResponse> {
-    detail_response(&pool, id.into_inner(), actix_web::http::StatusCode::OK).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NewSourceJson {
-    pub name: String,
-    pub source_type: String,
-    pub affiliation: Option<String>,
-    pub description: Option<String>,
-}
-
-/// Body of create and replace.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ClaimJson {
-    pub story_id: String,
-    pub source_id: Option<String>,
-    pub new_source: Option<NewSourceJson>,
-    pub quote: String,
-    pub is_paraphrase: bool,
-    pub summary: Option<String>,
-    pub claimed_at: Option<String>,
-    pub claimed_where: Option<String>,
-    pub figures: Vec<Figure>,
-    /// The version the client last saw; a stale one is refused with 409.
-    pub version: Option<i32>,
-}
-
-impl ClaimJson {
-    fn to_input(&self) -> ClaimInput {
-        ClaimInput {
-            story_id: self.story_id.clone(),
-            source_id: self.source_id.clone().unwrap_or_default(),
-            new_source: self.new_source.as_ref().map(|s| SourceInput {
-                name: s.name.clone(),
-                source_type: s.source_type.clone(),
-                affiliation: s.affiliation.clone(),
-                description: s.description.clone(),
-            }),
-            quote: self.quote.clone(),
-            is_paraphrase: self.is_paraphrase,
-            summary: self.summary.clone(),
-            claimed_at: self.claimed_at.clone(),
-            claimed_where: self.claimed_where.clone(),
-            figures: FiguresInput::List(self.figures.clone()),
-        }
-    }
-
-    fn draft(&self) -> ApiResult<ClaimDraft> {
-        ClaimDraft::parse(&self.to_input())
-            .map_err(|e| ApiError(crate::error::AppError::Validation(e)))
-    }
+    detail_response(&pool, id.into_inner(), StatusCode::OK).await
 }
 
 async fn create(
     pool: web::Data<DbPool>,
-    body: web::Json<ClaimJson>,
+    body: web::Json<ClaimInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let draft = body.draft()?;
+    let draft = ClaimDraft::parse(&body).map_err(invalid)?;
     let created = {
         let mut c = conn(&pool).await?;
         claim::create(&mut c, &draft, Actor::user(me.id, me.role)).await?
     };
-    detail_response(&pool, created.id, actix_web::http::StatusCode::CREATED).await
+    detail_response(&pool, created.id, StatusCode::CREATED).await
+}
+
+/// A claim's database errors are already field messages where they can be.
+fn db_error(e: diesel::result::Error) -> ApiError {
+    WriteError::Db(e).into()
 }
 
 async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<ClaimId>,
-    body: web::Json<ClaimJson>,
+    body: web::Json<ClaimInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let pre = Precondition::from(&req, body.version)?;
-    let draft = body.draft()?;
     {
         let mut c = conn(&pool).await?;
-        pre.write(async |v| {
-            claim::update(&mut c, id, &draft, Some(v), Actor::user(me.id, me.role)).await
+        let actor = Actor::user(me.id, me.role);
+        let draft = ClaimDraft::parse(&body);
+        versioned_write(&req, body.version, draft, db_error, async |d, v| {
+            claim::update(&mut c, id, d, v, actor).await
         })
-        .await
-        .map_err(|e| pre.stale(e))?;
+        .await?;
     }
-    detail_response(&pool, id, actix_web::http::StatusCode::OK).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StatusJson {
-    pub status: String,
-    pub reason: String,
-    pub evidence: Vec<String>,
-    pub version: Option<i32>,
+    detail_response(&pool, id, StatusCode::OK).await
 }
 
 async fn change_status(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<ClaimId>,
-    body: web::Json<StatusJson>,
+    body: web::Json<StatusChangeInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let pre = Precondition::from(&req, body.version)?;
-    let input = StatusChangeInput {
-        status: body.status.clone(),
-        reason: body.reason.clone(),
-        evidence: body.evidence.join("\n"),
-    };
     {
         let mut c = conn(&pool).await?;
-        pre.write(async |v| {
-            claim::change_status(&mut c, id, &input, Some(v), Actor::user(me.id, me.role)).await
-        })
-        .await
-        .map_err(|e| pre.stale(e))?;
+        let actor = Actor::user(me.id, me.role);
+        // Checked against the locked claim's status, inside the write.
+        versioned_write(
+            &req,
+            body.version,
+            Ok(&*body),
+            db_error,
+            async |input, v| claim::change_status(&mut c, id, input, v, actor).await,
+        )
+        .await?;
     }
-    detail_response(&pool, id, actix_web::http::StatusCode::OK).await
+    detail_response(&pool, id, StatusCode::OK).await
 }

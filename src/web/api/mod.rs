@@ -5,8 +5,11 @@ pub mod claims;
 pub mod sources;
 pub mod stories;
 
-use crate::error::{ApiError, AppError};
+use crate::domain::{FieldErrors, Version};
+use crate::error::{ApiError, ApiResult, AppError};
+use crate::models::WriteError;
 use crate::web::routes::Routes;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 pub fn routes(r: &mut Routes) {
     claims::routes(r);
@@ -22,7 +25,7 @@ pub(crate) async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
 #[derive(Debug, Clone)]
 pub struct Precondition {
     /// Never empty; more than one only when `If-Match` lists several tags.
-    versions: Vec<i32>,
+    versions: Vec<Version>,
     from_if_match: bool,
 }
 
@@ -33,7 +36,7 @@ impl Precondition {
     /// be exactly such a blind overwrite. Weak tags never match (RFC 9110
     /// §13.1.1 compares If-Match strongly): 412. A header that is not a list
     /// of entity tags: 400.
-    pub fn from(req: &actix_web::HttpRequest, body_version: Option<i32>) -> Result<Self, ApiError> {
+    pub fn from(req: &HttpRequest, body_version: Option<Version>) -> Result<Self, ApiError> {
         match if_match_versions(req)? {
             Some(versions) => Ok(Precondition {
                 versions,
@@ -57,23 +60,23 @@ impl Precondition {
     /// so a change landing in between still fails as stale.
     pub async fn write<T>(
         &self,
-        mut attempt: impl AsyncFnMut(i32) -> Result<T, crate::models::WriteError>,
-    ) -> Result<T, crate::models::WriteError> {
+        mut attempt: impl AsyncFnMut(Version) -> Result<T, WriteError>,
+    ) -> Result<T, WriteError> {
         let first = self.versions[0];
         match attempt(first).await {
-            Err(crate::models::WriteError::Stale { current })
-                if current != first && self.versions.contains(&current) =>
+            Err(WriteError::Stale { current })
+                if first != current && self.versions.contains(&Version::new(current)) =>
             {
-                attempt(current).await
+                attempt(Version::new(current)).await
             }
             other => other,
         }
     }
 
     /// A stale write: 412 for If-Match, 409 for a body version.
-    pub fn stale(&self, err: crate::models::WriteError) -> ApiError {
+    pub fn stale(&self, err: WriteError) -> ApiError {
         match err {
-            crate::models::WriteError::Stale { current } if self.from_if_match => ApiError(AppError::PreconditionFailed(
+            WriteError::Stale { current } if self.from_if_match => ApiError(AppError::PreconditionFailed(
                 format!("The record is now at version {current}; fetch it again and reapply your change."),
             )),
             other => other.into(),
@@ -83,7 +86,7 @@ impl Precondition {
 
 /// The versions named by `If-Match`, parsed with actix's typed header;
 /// `None` when the header is absent.
-fn if_match_versions(req: &actix_web::HttpRequest) -> Result<Option<Vec<i32>>, ApiError> {
+fn if_match_versions(req: &HttpRequest) -> Result<Option<Vec<Version>>, ApiError> {
     use actix_web::http::header::{self, Header, IfMatch};
     let raw: Vec<_> = req.headers().get_all(header::IF_MATCH).collect();
     if raw.is_empty() {
@@ -115,10 +118,10 @@ fn if_match_versions(req: &actix_web::HttpRequest) -> Result<Option<Vec<i32>>, A
     if tags.is_empty() || tags.len() != members {
         return Err(malformed());
     }
-    let versions: Vec<i32> = tags
+    let versions: Vec<Version> = tags
         .iter()
         .filter(|t| !t.weak)
-        .filter_map(|t| t.tag().parse().ok())
+        .filter_map(|t| t.tag().parse().ok().map(Version::new))
         .collect();
     if versions.is_empty() {
         let why = if tags.iter().all(|t| t.weak) {
@@ -131,6 +134,37 @@ fn if_match_versions(req: &actix_web::HttpRequest) -> Result<Option<Vec<i32>>, A
         ))));
     }
     Ok(Some(versions))
+}
+
+/// A versioned write from a JSON body: the precondition first (428, 412),
+/// then the draft (422), then `write` against the version named; `db` turns
+/// a database error into a field message where it can (a taken name).
+pub async fn versioned_write<D, T>(
+    req: &HttpRequest,
+    sent: Option<Version>,
+    draft: Result<D, FieldErrors>,
+    db: impl FnOnce(diesel::result::Error) -> ApiError,
+    mut write: impl AsyncFnMut(&D, Version) -> Result<T, WriteError>,
+) -> ApiResult<T> {
+    let pre = Precondition::from(req, sent)?;
+    let draft = draft.map_err(invalid)?;
+    pre.write(async |v| write(&draft, v).await)
+        .await
+        .map_err(|e| match e {
+            WriteError::Db(e) => db(e),
+            other => pre.stale(other),
+        })
+}
+
+pub fn invalid(errors: FieldErrors) -> ApiError {
+    ApiError(AppError::Validation(errors))
+}
+
+/// A record with its version as the ETag a later write sends back.
+pub fn tagged(status: actix_web::http::StatusCode, version: i32) -> HttpResponseBuilder {
+    let mut res = HttpResponse::build(status);
+    res.insert_header(("ETag", format!("\"{version}\"")));
+    res
 }
 
 /// A list with its status counts, as returned for a story or a source.

@@ -1,6 +1,6 @@
 //! `/api/sources`: list, get (with status counts), create, replace.
 
-use super::{status_counts, Precondition, StatusCount};
+use super::{invalid, status_counts, tagged, versioned_write, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{SourceDraft, SourceInput};
 use crate::domain::Access;
@@ -11,8 +11,9 @@ use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::conn;
 use crate::web::routes::Routes;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub fn routes(r: &mut Routes) {
     r.get("/sources", Access::Read, list)
@@ -53,34 +54,12 @@ async fn get(pool: web::Data<DbPool>, id: web::Path<SourceId>) -> ApiResult<Http
     let mut c = conn(&pool).await?;
     let source = source::find(&mut c, id).await?;
     let counts = status_counts(&source::status_counts(&mut c, id).await?);
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", format!("\"{}\"", source.version)))
-        .json(SourceDetail {
-            source,
-            status_counts: counts,
-        }))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SourceJson {
-    pub name: String,
-    pub source_type: String,
-    pub affiliation: Option<String>,
-    pub description: Option<String>,
-    pub version: Option<i32>,
-}
-
-impl SourceJson {
-    fn draft(&self) -> ApiResult<SourceDraft> {
-        let input = SourceInput {
-            name: self.name.clone(),
-            source_type: self.source_type.clone(),
-            affiliation: self.affiliation.clone(),
-            description: self.description.clone(),
-        };
-        SourceDraft::parse(&input, "").map_err(|e| ApiError(AppError::Validation(e)))
-    }
+    let version = source.version;
+    let detail = SourceDetail {
+        source,
+        status_counts: counts,
+    };
+    Ok(tagged(StatusCode::OK, version).json(detail))
 }
 
 fn name_taken(e: diesel::result::Error) -> ApiError {
@@ -94,10 +73,10 @@ fn name_taken(e: diesel::result::Error) -> ApiError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    body: web::Json<SourceJson>,
+    body: web::Json<SourceInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let draft = body.draft()?;
+    let draft = SourceDraft::parse(&body, "").map_err(invalid)?;
     let mut c = conn(&pool).await?;
     let s = source::create(&mut c, &draft, Actor::user(me.id, me.role))
         .await
@@ -111,23 +90,16 @@ async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<SourceId>,
-    body: web::Json<SourceJson>,
+    body: web::Json<SourceInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let pre = Precondition::from(&req, body.version)?;
-    let draft = body.draft()?;
     let mut c = conn(&pool).await?;
-    let s = pre
-        .write(async |v| {
-            source::update(&mut c, id, &draft, Some(v), Actor::user(me.id, me.role)).await
-        })
-        .await
-        .map_err(|e| match e {
-            crate::models::WriteError::Db(e) => name_taken(e),
-            other => pre.stale(other),
-        })?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", format!("\"{}\"", s.version)))
-        .json(s))
+    let actor = Actor::user(me.id, me.role);
+    let draft = SourceDraft::parse(&body, "");
+    let s = versioned_write(&req, body.version, draft, name_taken, async |d, v| {
+        source::update(&mut c, id, d, v, actor).await
+    })
+    .await?;
+    Ok(tagged(StatusCode::OK, s.version).json(s))
 }

@@ -1,6 +1,6 @@
 //! `/api/stories`: list, get (with status counts), create, replace.
 
-use super::{status_counts, Precondition, StatusCount};
+use super::{invalid, status_counts, tagged, versioned_write, StatusCount};
 use crate::db::DbPool;
 use crate::domain::drafts::{StoryDraft, StoryInput};
 use crate::domain::Access;
@@ -11,8 +11,9 @@ use crate::models::Actor;
 use crate::web::access::CurrentUser;
 use crate::web::conn;
 use crate::web::routes::Routes;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub fn routes(r: &mut Routes) {
     r.get("/stories", Access::Read, list)
@@ -50,38 +51,12 @@ async fn get(pool: web::Data<DbPool>, id: web::Path<StoryId>) -> ApiResult<HttpR
     let mut c = conn(&pool).await?;
     let story = story::find(&mut c, id).await?;
     let counts = status_counts(&story::status_counts(&mut c, id).await?);
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", format!("\"{}\"", story.version)))
-        .json(StoryDetail {
-            story,
-            status_counts: counts,
-        }))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StoryJson {
-    pub title: String,
-    pub outlet: String,
-    pub url: Option<String>,
-    pub published_at: Option<String>,
-    pub dateline: Option<String>,
-    pub notes: Option<String>,
-    pub version: Option<i32>,
-}
-
-impl StoryJson {
-    fn draft(&self) -> ApiResult<StoryDraft> {
-        let input = StoryInput {
-            title: self.title.clone(),
-            outlet: self.outlet.clone(),
-            url: self.url.clone(),
-            published_at: self.published_at.clone(),
-            dateline: self.dateline.clone(),
-            notes: self.notes.clone(),
-        };
-        StoryDraft::parse(&input).map_err(|e| ApiError(AppError::Validation(e)))
-    }
+    let version = story.version;
+    let detail = StoryDetail {
+        story,
+        status_counts: counts,
+    };
+    Ok(tagged(StatusCode::OK, version).json(detail))
 }
 
 fn url_taken(e: diesel::result::Error) -> ApiError {
@@ -95,10 +70,10 @@ fn url_taken(e: diesel::result::Error) -> ApiError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    body: web::Json<StoryJson>,
+    body: web::Json<StoryInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
-    let draft = body.draft()?;
+    let draft = StoryDraft::parse(&body).map_err(invalid)?;
     let mut c = conn(&pool).await?;
     let s = story::create(&mut c, &draft, Actor::user(me.id, me.role))
         .await
@@ -112,23 +87,16 @@ async fn replace(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<StoryId>,
-    body: web::Json<StoryJson>,
+    body: web::Json<StoryInput>,
     me: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let pre = Precondition::from(&req, body.version)?;
-    let draft = body.draft()?;
     let mut c = conn(&pool).await?;
-    let s = pre
-        .write(async |v| {
-            story::update(&mut c, id, &draft, Some(v), Actor::user(me.id, me.role)).await
-        })
-        .await
-        .map_err(|e| match e {
-            crate::models::WriteError::Db(e) => url_taken(e),
-            other => pre.stale(other),
-        })?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", format!("\"{}\"", s.version)))
-        .json(s))
+    let actor = Actor::user(me.id, me.role);
+    let draft = StoryDraft::parse(&body);
+    let s = versioned_write(&req, body.version, draft, url_taken, async |d, v| {
+        story::update(&mut c, id, d, v, actor).await
+    })
+    .await?;
+    Ok(tagged(StatusCode::OK, s.version).json(s))
 }

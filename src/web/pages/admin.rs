@@ -3,6 +3,7 @@
 
 use crate::auth::{password, token};
 use crate::db::DbPool;
+use crate::domain::drafts::{UserDraft, UserInput};
 use crate::domain::Access;
 use crate::domain::{validation as v, FieldErrors, Role, UserId};
 use crate::error::{AppError, AppResult};
@@ -32,19 +33,11 @@ pub struct UsersPage {
     pub me: Option<CurrentUser>,
     pub users: Vec<User>,
     pub roles: Vec<Role>,
-    pub form: NewUserForm,
+    pub form: UserInput,
     pub errors: FieldErrors,
     /// A generated password, shown once to hand to its owner.
     pub issued: Option<(String, String)>,
     pub notice: Option<String>,
-}
-
-#[derive(serde::Deserialize, Default, Clone)]
-#[serde(default)]
-pub struct NewUserForm {
-    pub email: String,
-    pub name: String,
-    pub role: String,
 }
 
 async fn page(pool: &DbPool, me: CurrentUser) -> AppResult<UsersPage> {
@@ -53,7 +46,7 @@ async fn page(pool: &DbPool, me: CurrentUser) -> AppResult<UsersPage> {
         me: Some(me),
         users: user::list(&mut c).await?,
         roles: Role::ALL.to_vec(),
-        form: NewUserForm {
+        form: UserInput {
             role: "reporter".into(),
             ..Default::default()
         },
@@ -72,32 +65,15 @@ pub fn one_time_password() -> String {
     token::generate()[..20].to_owned()
 }
 
-fn parse_new_user(form: &NewUserForm) -> Result<(String, String, Role), FieldErrors> {
-    let mut e = FieldErrors::new();
-    let email = e.take("email", v::required(&form.email, v::MAX_EMAIL));
-    if email.as_deref().is_some_and(|m| !m.contains('@')) {
-        e.add("email", "Enter an email address.");
-    }
-    let name = e.take("name", v::required(&form.name, v::MAX_NAME));
-    let role = e.take(
-        "role",
-        Role::parse(&form.role).ok_or_else(|| "Choose a role.".to_owned()),
-    );
-    match (email, name, role) {
-        (Some(email), Some(name), Some(role)) if e.is_empty() => Ok((email, name, role)),
-        _ => Err(e),
-    }
-}
-
 async fn create_user(
     pool: web::Data<DbPool>,
     me: CurrentUser,
-    form: crate::web::forms::Form<NewUserForm>,
+    form: crate::web::forms::Form<UserInput>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match parse_new_user(&form) {
-        Ok((email, name, role)) => {
+    let result = match UserDraft::parse(&form) {
+        Ok(UserDraft { email, name, role }) => {
             let secret = one_time_password();
             let hash = password::hash(secret.clone()).await?;
             let mut c = conn(&pool).await?;

@@ -1,22 +1,21 @@
 //! The claim board, a claim's page, its status changes and edits.
 
 use crate::db::DbPool;
-use crate::domain::drafts::ClaimDraft;
+use crate::domain::drafts::{ClaimDraft, ClaimInput, ReviewUrlInput, StatusChangeInput};
 use crate::domain::Access;
 use crate::domain::{ClaimId, ClaimStatus, FieldErrors, HistoryAction, StoryId};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
 use crate::models::export::ExportClaim;
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
-use crate::models::{Actor, WriteError};
+use crate::models::Actor;
 use crate::web::access::CurrentUser;
-use crate::web::forms::{self, ClaimForm, ClaimQuery, Form, Query, StatusForm};
+use crate::web::forms::{self, ClaimQuery, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, render, see_other};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -77,13 +76,14 @@ async fn board(
 pub struct ClaimPage {
     pub me: Option<CurrentUser>,
     pub d: ClaimDetail,
-    pub form: StatusForm,
+    pub form: StatusChangeInput,
     pub errors: FieldErrors,
     pub next: Vec<ClaimStatus>,
     pub conflict: Option<String>,
     pub saved: bool,
     /// ClaimReview JSON-LD to copy into the CMS, once there is a verdict.
     pub jsonld: Option<String>,
+    pub review_form: ReviewUrlInput,
     pub review_url_error: Option<String>,
 }
 
@@ -91,9 +91,13 @@ impl ClaimPage {
     fn new(d: ClaimDetail, me: CurrentUser, publisher: &Publisher) -> Self {
         let jsonld = claimreview::review(&ExportClaim::from_detail(&d), publisher)
             .map(|v| claimreview::script_safe(&v));
-        let form = StatusForm {
-            version: d.claim.version.to_string(),
+        let form = StatusChangeInput {
+            version: Some(d.claim.version.into()),
             ..Default::default()
+        };
+        let review_form = ReviewUrlInput {
+            review_url: d.claim.review_url.clone().unwrap_or_default(),
+            version: Some(d.claim.version.into()),
         };
         // Only offer moves this editor's role may make.
         let next = d.claim.status.next_statuses_for(me.role);
@@ -106,6 +110,7 @@ impl ClaimPage {
             conflict: None,
             saved: false,
             jsonld,
+            review_form,
             review_url_error: None,
         }
     }
@@ -134,7 +139,7 @@ async fn show(
 async fn change_status(
     pool: web::Data<DbPool>,
     id: web::Path<ClaimId>,
-    form: Form<StatusForm>,
+    form: Form<StatusChangeInput>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
@@ -142,31 +147,25 @@ async fn change_status(
     let form = form.into_inner();
     let mut c = conn(&pool).await?;
     let actor = Actor::user(me.id, me.role);
-    let (status, errors, conflict) = match form.version() {
-        None => (
-            StatusCode::PRECONDITION_REQUIRED,
-            FieldErrors::new(),
-            Some(forms::MISSING_VERSION.to_owned()),
-        ),
-        Some(v) => match claim::change_status(&mut c, id, &form.to_input(), Some(v), actor).await {
+    // The change is checked against the locked claim, inside the write.
+    let refused =
+        match forms::versioned_write(form.version, Ok(&form), AppError::from, async |f, v| {
+            claim::change_status(&mut c, id, f, v, actor).await
+        })
+        .await?
+        {
             Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=status"))),
-            Err(WriteError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e, None),
-            Err(WriteError::Stale { current }) => (
-                StatusCode::CONFLICT,
-                FieldErrors::new(),
-                Some(view::stale_message(current)),
-            ),
-            Err(e @ (WriteError::Db(_) | WriteError::Forbidden(_))) => return Err(e.into()),
-        },
-    };
+            Err(r) => r,
+        };
     // Re-render with the editor's input kept, against the claim as it is now.
-    let d = claim::find_detail(&mut c, id).await?;
-    let mut page = ClaimPage::new(d, me, &publisher);
-    let version = page.form.version.clone();
-    page.form = StatusForm { version, ..form };
-    page.errors = errors;
-    page.conflict = conflict;
-    render(status, &page)
+    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
+    page.form = StatusChangeInput {
+        version: page.form.version,
+        ..form
+    };
+    page.errors = refused.errors;
+    page.conflict = refused.conflict;
+    render(refused.status, &page)
 }
 
 #[derive(Template)]
@@ -174,7 +173,7 @@ async fn change_status(
 pub struct ClaimEditPage {
     pub me: Option<CurrentUser>,
     pub d: ClaimDetail,
-    pub form: ClaimForm,
+    pub form: ClaimInput,
     pub errors: FieldErrors,
     pub sources: Vec<Source>,
     pub stories: Vec<(Story, i64)>,
@@ -185,12 +184,12 @@ pub struct ClaimEditPage {
 async fn edit_page(
     pool: &DbPool,
     id: ClaimId,
-    form: Option<ClaimForm>,
+    form: Option<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<ClaimEditPage> {
     let mut c = conn(pool).await?;
     let d = claim::find_detail(&mut c, id).await?;
-    let form = form.unwrap_or_else(|| ClaimForm::from_detail(&d));
+    let form = form.unwrap_or_else(|| ClaimInput::from_detail(&d));
     Ok(ClaimEditPage {
         me: Some(me),
         types: view::type_choices(&form.new_source_type),
@@ -214,61 +213,61 @@ async fn edit_form(
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<ClaimId>,
-    form: Form<ClaimForm>,
+    form: Form<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    // `Err(None)`: the form named no version, so nothing is attempted.
-    let result = match (ClaimDraft::parse(&form.to_input()), form.version()) {
-        (_, None) => Err(None),
-        (Ok(draft), Some(v)) => {
-            let mut c = conn(&pool).await?;
-            claim::update(&mut c, id, &draft, Some(v), actor)
-                .await
-                .map_err(Some)
-        }
-        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
+    let result = {
+        // Released before the page below takes its own.
+        let mut c = conn(&pool).await?;
+        let draft = ClaimDraft::parse(&form);
+        forms::versioned_write(form.version, draft, AppError::from, async |d, v| {
+            claim::update(&mut c, id, &d, v, actor).await
+        })
+        .await?
     };
-    let (status, errors, conflict) = match result {
+    let refused = match result {
         Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=edit"))),
-        Err(e) => forms::refused_write(e, crate::error::AppError::from)?,
+        Err(r) => r,
     };
     let mut page = edit_page(&pool, id, Some(form), me).await?;
-    if conflict.is_some() {
+    if refused.conflict.is_some() {
         // Let the resubmission go through against the current version.
-        page.form.version = page.d.claim.version.to_string();
+        page.form.version = Some(page.d.claim.version.into());
     }
-    page.errors = errors;
-    page.conflict = conflict;
-    render(status, &page)
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct ReviewUrlForm {
-    review_url: String,
+    page.errors = refused.errors;
+    page.conflict = refused.conflict;
+    render(refused.status, &page)
 }
 
 async fn set_review_url(
     pool: web::Data<DbPool>,
     id: web::Path<ClaimId>,
-    form: Form<ReviewUrlForm>,
+    form: Form<ReviewUrlInput>,
     me: CurrentUser,
     publisher: web::Data<Publisher>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
+    let form = form.into_inner();
     let mut c = conn(&pool).await?;
-    match crate::domain::validation::optional_url(Some(&form.review_url)) {
-        Ok(url) => {
-            claim::set_review_url(&mut c, id, url.as_deref(), Actor::user(me.id, me.role)).await?;
-            Ok(see_other(&format!("/claims/{id}?saved=review")))
-        }
-        Err(m) => {
-            let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
-            page.review_url_error = Some(m);
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+    let actor = Actor::user(me.id, me.role);
+    let refused = match forms::versioned_write(
+        form.version,
+        form.parse(),
+        AppError::from,
+        async |url, v| claim::set_review_url(&mut c, id, url.as_deref(), v, actor).await,
+    )
+    .await?
+    {
+        Ok(_) => return Ok(see_other(&format!("/claims/{id}?saved=review"))),
+        Err(r) => r,
+    };
+    // The URL as typed, against the claim as it is now.
+    let mut page = ClaimPage::new(claim::find_detail(&mut c, id).await?, me, &publisher);
+    page.review_form.review_url = form.review_url;
+    page.review_url_error =
+        (refused.conflict).or_else(|| refused.errors.get("review_url").map(str::to_owned));
+    render(refused.status, &page)
 }

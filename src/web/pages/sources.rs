@@ -1,19 +1,18 @@
 //! Sources: list, create, edit, and a source's page with its claims.
 
 use crate::db::DbPool;
-use crate::domain::drafts::SourceDraft;
+use crate::domain::drafts::{SourceDraft, SourceInput};
 use crate::domain::Access;
 use crate::domain::{ClaimStatus, FieldErrors, SourceId};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow};
 use crate::models::source::{self, Source};
-use crate::models::{Actor, WriteError};
+use crate::models::Actor;
 use crate::web::access::CurrentUser;
-use crate::web::forms::{self, Form, Query, SourceForm};
+use crate::web::forms::{self, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, render, see_other};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -43,7 +42,7 @@ async fn list(pool: web::Data<DbPool>, me: CurrentUser) -> AppResult<HttpRespons
 #[template(path = "sources/form.html")]
 pub struct SourceFormPage {
     pub me: Option<CurrentUser>,
-    pub form: SourceForm,
+    pub form: SourceInput,
     pub errors: FieldErrors,
     pub types: Vec<Choice>,
     pub editing: Option<Source>,
@@ -53,7 +52,7 @@ pub struct SourceFormPage {
 impl SourceFormPage {
     fn new(
         me: CurrentUser,
-        form: SourceForm,
+        form: SourceInput,
         errors: FieldErrors,
         editing: Option<Source>,
     ) -> Self {
@@ -71,7 +70,7 @@ impl SourceFormPage {
 async fn new_form(me: CurrentUser) -> AppResult<HttpResponse> {
     ok(&SourceFormPage::new(
         me,
-        SourceForm::default(),
+        SourceInput::default(),
         FieldErrors::new(),
         None,
     ))
@@ -88,28 +87,23 @@ fn source_error(e: diesel::result::Error) -> AppError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    form: Form<SourceForm>,
+    form: Form<SourceInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match SourceDraft::parse(&form.to_input(), "") {
-        Ok(d) => {
-            let mut c = conn(&pool).await?;
-            source::create(&mut c, &d, actor)
-                .await
-                .map_err(source_error)
-        }
-        Err(e) => Err(AppError::Validation(e)),
+    let mut c = conn(&pool).await?;
+    let draft = SourceDraft::parse(&form, "");
+    let refused = match forms::create_write(draft, source_error, async |d| {
+        Ok(source::create(&mut c, &d, actor).await?)
+    })
+    .await?
+    {
+        Ok(s) => return Ok(see_other(&format!("/sources/{}", s.id))),
+        Err(r) => r,
     };
-    match result {
-        Ok(s) => Ok(see_other(&format!("/sources/{}", s.id))),
-        Err(AppError::Validation(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SourceFormPage::new(me, form, errors, None),
-        ),
-        Err(e) => Err(e),
-    }
+    let page = SourceFormPage::new(me, form, refused.errors, None);
+    render(refused.status, &page)
 }
 
 async fn edit_form(
@@ -121,7 +115,7 @@ async fn edit_form(
     let s = source::find(&mut c, id.into_inner()).await?;
     ok(&SourceFormPage::new(
         me,
-        SourceForm::from_source(&s),
+        SourceInput::from_source(&s),
         FieldErrors::new(),
         Some(s),
     ))
@@ -130,34 +124,31 @@ async fn edit_form(
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<SourceId>,
-    form: Form<SourceForm>,
+    form: Form<SourceInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    // `Err(None)`: the form named no version, so nothing is attempted.
-    let result = match (SourceDraft::parse(&form.to_input(), ""), form.version()) {
-        (_, None) => Err(None),
-        (Ok(d), Some(v)) => source::update(&mut c, id, &d, Some(v), actor)
-            .await
-            .map_err(Some),
-        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
-    };
-    let (status, errors, conflict) = match result {
+    let draft = SourceDraft::parse(&form, "");
+    let refused = match forms::versioned_write(form.version, draft, source_error, async |d, v| {
+        source::update(&mut c, id, &d, v, actor).await
+    })
+    .await?
+    {
         Ok(_) => return Ok(see_other(&format!("/sources/{id}"))),
-        Err(e) => forms::refused_write(e, source_error)?,
+        Err(r) => r,
     };
     let current = source::find(&mut c, id).await?;
-    if conflict.is_some() {
-        form.version = current.version.to_string();
+    if refused.conflict.is_some() {
+        form.version = Some(current.version.into());
     }
     let page = SourceFormPage {
-        conflict,
-        ..SourceFormPage::new(me, form, errors, Some(current))
+        conflict: refused.conflict,
+        ..SourceFormPage::new(me, form, refused.errors, Some(current))
     };
-    render(status, &page)
+    render(refused.status, &page)
 }
 
 #[derive(Template)]

@@ -2,20 +2,19 @@
 //! one after another without leaving it.
 
 use crate::db::DbPool;
-use crate::domain::drafts::{ClaimDraft, StoryDraft};
+use crate::domain::drafts::{ClaimDraft, ClaimInput, StoryDraft, StoryInput};
 use crate::domain::Access;
 use crate::domain::{ClaimId, ClaimStatus, FieldErrors, StoryId};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
 use crate::models::source::{self, Source};
 use crate::models::story::{self, Story};
-use crate::models::{Actor, WriteError};
+use crate::models::Actor;
 use crate::web::access::CurrentUser;
-use crate::web::forms::{self, ClaimForm, Form, Query, StoryForm};
+use crate::web::forms::{self, Form, Query};
 use crate::web::routes::Routes;
 use crate::web::view::{self, Choice};
 use crate::web::{conn, ok, parse_cursor, render, see_other};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -46,14 +45,14 @@ async fn list(pool: web::Data<DbPool>, me: CurrentUser) -> AppResult<HttpRespons
 #[template(path = "stories/form.html")]
 pub struct StoryFormPage {
     pub me: Option<CurrentUser>,
-    pub form: StoryForm,
+    pub form: StoryInput,
     pub errors: FieldErrors,
     pub editing: Option<Story>,
     pub conflict: Option<String>,
 }
 
 impl StoryFormPage {
-    fn new(me: CurrentUser, form: StoryForm, editing: Option<Story>) -> Self {
+    fn new(me: CurrentUser, form: StoryInput, editing: Option<Story>) -> Self {
         StoryFormPage {
             me: Some(me),
             form,
@@ -65,7 +64,7 @@ impl StoryFormPage {
 }
 
 async fn new_form(me: CurrentUser) -> AppResult<HttpResponse> {
-    ok(&StoryFormPage::new(me, StoryForm::default(), None))
+    ok(&StoryFormPage::new(me, StoryInput::default(), None))
 }
 
 fn story_error(e: diesel::result::Error) -> AppError {
@@ -79,29 +78,26 @@ fn story_error(e: diesel::result::Error) -> AppError {
 
 async fn create(
     pool: web::Data<DbPool>,
-    form: Form<StoryForm>,
+    form: Form<StoryInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
-    let result = match StoryDraft::parse(&form.to_input()) {
-        Ok(d) => {
-            let mut c = conn(&pool).await?;
-            story::create(&mut c, &d, actor).await.map_err(story_error)
-        }
-        Err(e) => Err(AppError::Validation(e)),
+    let mut c = conn(&pool).await?;
+    let draft = StoryDraft::parse(&form);
+    let refused = match forms::create_write(draft, story_error, async |d| {
+        Ok(story::create(&mut c, &d, actor).await?)
+    })
+    .await?
+    {
+        Ok(s) => return Ok(see_other(&format!("/stories/{}", s.id))),
+        Err(r) => r,
     };
-    match result {
-        Ok(s) => Ok(see_other(&format!("/stories/{}", s.id))),
-        Err(AppError::Validation(errors)) => {
-            let page = StoryFormPage {
-                errors,
-                ..StoryFormPage::new(me, form, None)
-            };
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(e) => Err(e),
-    }
+    let page = StoryFormPage {
+        errors: refused.errors,
+        ..StoryFormPage::new(me, form, None)
+    };
+    render(refused.status, &page)
 }
 
 async fn edit_form(
@@ -111,41 +107,38 @@ async fn edit_form(
 ) -> AppResult<HttpResponse> {
     let mut c = conn(&pool).await?;
     let s = story::find(&mut c, id.into_inner()).await?;
-    ok(&StoryFormPage::new(me, StoryForm::from_story(&s), Some(s)))
+    ok(&StoryFormPage::new(me, StoryInput::from_story(&s), Some(s)))
 }
 
 async fn update(
     pool: web::Data<DbPool>,
     id: web::Path<StoryId>,
-    form: Form<StoryForm>,
+    form: Form<StoryInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let mut form = form.into_inner();
     let actor = Actor::user(me.id, me.role);
     let mut c = conn(&pool).await?;
-    // `Err(None)`: the form named no version, so nothing is attempted.
-    let result = match (StoryDraft::parse(&form.to_input()), form.version()) {
-        (_, None) => Err(None),
-        (Ok(d), Some(v)) => story::update(&mut c, id, &d, Some(v), actor)
-            .await
-            .map_err(Some),
-        (Err(e), Some(_)) => Err(Some(WriteError::Invalid(e))),
-    };
-    let (status, errors, conflict) = match result {
+    let draft = StoryDraft::parse(&form);
+    let refused = match forms::versioned_write(form.version, draft, story_error, async |d, v| {
+        story::update(&mut c, id, &d, v, actor).await
+    })
+    .await?
+    {
         Ok(_) => return Ok(see_other(&format!("/stories/{id}"))),
-        Err(e) => forms::refused_write(e, story_error)?,
+        Err(r) => r,
     };
     let current = story::find(&mut c, id).await?;
-    if conflict.is_some() {
-        form.version = current.version.to_string();
+    if refused.conflict.is_some() {
+        form.version = Some(current.version.into());
     }
     let page = StoryFormPage {
-        errors,
-        conflict,
+        errors: refused.errors,
+        conflict: refused.conflict,
         ..StoryFormPage::new(me, form, Some(current))
     };
-    render(status, &page)
+    render(refused.status, &page)
 }
 
 #[derive(Template)]
@@ -156,7 +149,7 @@ pub struct StoryPage {
     pub counts: Vec<(ClaimStatus, i64)>,
     pub rows: Vec<ClaimRow>,
     pub next_url: Option<String>,
-    pub form: ClaimForm,
+    pub form: ClaimInput,
     pub errors: FieldErrors,
     pub sources: Vec<Source>,
     pub types: Vec<Choice>,
@@ -174,7 +167,7 @@ async fn story_page(
     pool: &DbPool,
     id: StoryId,
     after: Option<Cursor>,
-    form: Option<ClaimForm>,
+    form: Option<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<StoryPage> {
     let mut c = conn(pool).await?;
@@ -185,7 +178,7 @@ async fn story_page(
         ..Default::default()
     };
     let page = claim::list(&c, &filter, claim::MAX_PAGE).await?;
-    let form = form.unwrap_or_else(|| ClaimForm::for_story(id));
+    let form = form.unwrap_or_else(|| ClaimInput::for_story(id));
     Ok(StoryPage {
         me: Some(me),
         counts: view::status_summary(&story::status_counts(&mut c, id).await?),
@@ -217,33 +210,32 @@ async fn show(
 async fn add_claim(
     pool: web::Data<DbPool>,
     id: web::Path<StoryId>,
-    form: Form<ClaimForm>,
+    form: Form<ClaimInput>,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     // The story comes from the URL, never from a hidden field that could disagree.
-    let form = ClaimForm {
+    let form = ClaimInput {
         story_id: id.to_string(),
         ..form.into_inner()
     };
     let actor = Actor::user(me.id, me.role);
-    let result = match ClaimDraft::parse(&form.to_input()) {
-        Ok(d) => {
-            let mut c = conn(&pool).await?;
+    let result = {
+        // Released before the page below takes its own.
+        let mut c = conn(&pool).await?;
+        forms::create_write(ClaimDraft::parse(&form), AppError::from, async |d| {
             claim::create(&mut c, &d, actor).await
-        }
-        Err(e) => Err(WriteError::Invalid(e)),
+        })
+        .await?
     };
-    match result {
-        Ok(created) => Ok(see_other(&format!(
-            "/stories/{id}?added={}#add-claim",
-            created.id
-        ))),
-        Err(WriteError::Invalid(errors)) => {
-            let mut page = story_page(&pool, id, None, Some(form), me).await?;
-            page.errors = errors;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    let refused = match result {
+        Ok(created) => {
+            let to = format!("/stories/{id}?added={}#add-claim", created.id);
+            return Ok(see_other(&to));
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(r) => r,
+    };
+    let mut page = story_page(&pool, id, None, Some(form), me).await?;
+    page.errors = refused.errors;
+    render(refused.status, &page)
 }
