@@ -3,6 +3,7 @@
 //! navigation.
 
 use crate::helpers::{bearer_client, client, TestApp, TEST_PASSWORD};
+use crate::kit::Page;
 use claimdesk::domain::Role;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
@@ -16,14 +17,29 @@ fn content_type(res: &Response) -> String {
         .unwrap_or_default()
 }
 
-/// The site header of a page: the brand, and for a signed-in user the
-/// navigation and account links.
-fn site_header(html: &str) -> &str {
-    let start = html
-        .find(r#"<header class="site">"#)
-        .unwrap_or_else(|| panic!("no site header in {html}"));
-    let end = start + html[start..].find("</header>").expect("header closes");
-    &html[start..end]
+/// A page's site header as parsed HTML: the brand, and for a signed-in
+/// user the navigation and account links.
+struct Header(Page);
+
+impl Header {
+    fn of(html: &str) -> Header {
+        let page = Page::parse(html);
+        assert_eq!(page.count("header.site"), 1, "one site header in {html}");
+        Header(page)
+    }
+    fn has_nav(&self) -> bool {
+        self.0.exists(r#"header.site nav[aria-label="Main"]"#)
+    }
+    fn links_to(&self, href: &str) -> bool {
+        self.0.links_in("header.site").iter().any(|h| h == href)
+    }
+    fn shows(&self, text: &str) -> bool {
+        self.0.text("header.site").contains(text)
+    }
+    fn csrf(&self) -> Vec<String> {
+        self.0
+            .attrs(r#"header.site input[name="csrf_token"]"#, "value")
+    }
 }
 
 #[tokio::test]
@@ -175,12 +191,12 @@ async fn a_signed_in_users_404_page_shows_their_navigation() {
 
         assert_eq!(res.status(), 404, "{path}");
         let html = res.text().await.unwrap();
-        let header = site_header(&html);
-        assert!(header.contains(r#"<nav aria-label="Main">"#), "{path}");
-        assert!(header.contains(r#"href="/stories/new""#), "{path}");
-        assert!(header.contains("Test Editor"), "{path}");
-        assert!(header.contains("Sign out"), "{path}");
-        assert!(header.contains(&format!(r#"value="{csrf}""#)), "{path}");
+        let header = Header::of(&html);
+        assert!(header.has_nav(), "{path}");
+        assert!(header.links_to("/stories/new"), "{path}");
+        assert!(header.shows("Test Editor"), "{path}");
+        assert!(header.shows("Sign out"), "{path}");
+        assert_eq!(header.csrf(), vec![csrf.clone()], "{path}");
         assert!(html.contains("404 — Not Found"), "{path}");
     }
 }
@@ -195,11 +211,11 @@ async fn a_refusal_for_the_role_shows_the_users_navigation() {
 
     assert_eq!(res.status(), 403);
     let html = res.text().await.unwrap();
-    let header = site_header(&html);
-    assert!(header.contains(r#"<nav aria-label="Main">"#));
-    assert!(header.contains("Vera Viewer"));
+    let header = Header::of(&html);
+    assert!(header.has_nav());
+    assert!(header.shows("Vera Viewer"));
     assert!(
-        !header.contains(r#"href="/stories/new""#),
+        !header.links_to("/stories/new"),
         "a viewer's navigation offers no new story"
     );
     assert!(html.contains("does not allow this"));
@@ -220,9 +236,9 @@ async fn a_validation_error_page_shows_the_users_navigation() {
 
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    let header = site_header(&html);
-    assert!(header.contains("Ada Admin"));
-    assert!(header.contains(r#"href="/admin/users""#));
+    let header = Header::of(&html);
+    assert!(header.shows("Ada Admin"));
+    assert!(header.links_to("/admin/users"));
     assert!(html.contains("Some fields need attention"));
 }
 
@@ -235,6 +251,8 @@ async fn an_error_page_for_nobody_signed_in_has_no_navigation() {
     assert_eq!(res.status(), 404);
     assert!(content_type(&res).starts_with("text/html"));
     let html = res.text().await.unwrap();
-    assert!(!site_header(&html).contains("<nav"));
+    let header = Header::of(&html);
+    assert!(!header.has_nav());
+    assert!(header.csrf().is_empty());
     assert!(html.contains("404 — Not Found"));
 }
