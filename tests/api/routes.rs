@@ -3,6 +3,7 @@
 //! gate asks), and what no declaration names is refused or not found.
 
 use crate::helpers::{bearer_client, TestApp};
+use crate::kit::Page;
 use claimdesk::domain::Role::{self, *};
 use reqwest::Method;
 use serde_json::Value;
@@ -18,17 +19,15 @@ const NAV: &[(&str, &[Role])] = &[
     ("/stories/new", &[Admin, Editor, Reporter]),
 ];
 
-/// The `<nav aria-label="Main">` element of a page.
-fn main_nav(html: &str) -> &str {
-    let start = html
-        .find("<nav aria-label=\"Main\">")
-        .unwrap_or_else(|| panic!("no main navigation in {html}"));
-    let len = html[start..].find("</nav>").unwrap();
-    &html[start..start + len]
-}
-
-fn links_to(html: &str, href: &str) -> bool {
-    html.contains(&format!("href=\"{href}\""))
+/// The links of a page's main navigation, read with the HTML parser.
+fn nav_links(html: &str) -> Vec<String> {
+    let page = Page::parse(html);
+    assert_eq!(
+        page.count(r#"nav[aria-label="Main"]"#),
+        1,
+        "one main navigation"
+    );
+    page.links_in(r#"nav[aria-label="Main"]"#)
 }
 
 #[tokio::test]
@@ -45,9 +44,9 @@ async fn the_navigation_offers_each_role_what_it_may_open() {
             .text()
             .await
             .unwrap();
-        let nav = main_nav(&html);
+        let nav = nav_links(&html);
         for (href, roles) in NAV {
-            let shown = links_to(nav, href);
+            let shown = nav.iter().any(|h| h == href);
             assert_eq!(shown, roles.contains(&role), "{role}: link to {href}");
             // What is offered opens; what is hidden would be refused.
             let status = c.get(app.url(href)).send().await.unwrap().status();
@@ -64,7 +63,8 @@ async fn the_navigation_offers_each_role_what_it_may_open() {
 async fn only_editors_and_admins_are_offered_the_fact_check_url_form() {
     let app = TestApp::spawn().await;
     let id = app.fixture().await.claim.id;
-    let action = format!("action=\"/claims/{id}/review-url\"");
+    let review = format!("/claims/{id}/review-url");
+    let status = format!("/claims/{id}/status");
     for role in Role::ALL {
         let user = app.new_user(role, &format!("Form {}", role.label())).await;
         let c = bearer_client(&user.token);
@@ -74,14 +74,15 @@ async fn only_editors_and_admins_are_offered_the_fact_check_url_form() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200, "{role}");
-        let html = res.text().await.unwrap();
+        let page = Page::parse(&res.text().await.unwrap());
+        let forms = page.attrs(r#"form[method="post"]"#, "action");
         assert_eq!(
-            html.contains(&action),
+            forms.contains(&review),
             matches!(role, Admin | Editor),
             "{role}: the fact-check URL form"
         );
         assert!(
-            html.contains(&format!("action=\"/claims/{id}/status\"")),
+            forms.contains(&status),
             "{role}: the status form stays on the page"
         );
     }
