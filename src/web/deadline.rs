@@ -17,24 +17,8 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
-
-/// Routes whose work is long by nature (import upload, revision and
-/// confirmation): not cut off as a whole once their work begins; each of
-/// their batches should be wrapped in `bounded`.
-pub const LONG_ROUTES: &[(&str, &str)] = &[
-    ("POST", "/import"),
-    ("POST", "/imports/{id}"),
-    ("POST", "/imports/{id}/confirm"),
-];
-
-pub fn is_long(method: &Method, pattern: &str) -> bool {
-    LONG_ROUTES
-        .iter()
-        .any(|(m, p)| *m == method.as_str() && *p == pattern)
-}
 
 /// The middleware: see the module docs.
 pub async fn enforce(
@@ -46,7 +30,7 @@ pub async fn enforce(
         .map_or(DEFAULT_QUERY_TIMEOUT, |p| p.query_timeout());
     let long = req
         .match_pattern()
-        .is_some_and(|p| is_long(req.method(), &p));
+        .is_some_and(|p| super::routes::is_long(req.method(), &p));
     let budget = if long {
         Budget::long(limit)
     } else {

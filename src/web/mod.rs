@@ -51,7 +51,7 @@ pub fn parse_cursor(raw: &str) -> AppResult<Option<crate::models::claim::Cursor>
 /// A pooled connection for a handler. Holding it counts against the
 /// request's deadline; if the deadline passes (or a query finds the
 /// connection broken) it is discarded instead of returned to the pool.
-/// On a long route (`deadline::LONG_ROUTES`) the handler's first checkout
+/// On a route declared `long` (`routes::Routes::long`) the handler's first checkout
 /// starts its long work: from then on only its `bounded` batches are bounded.
 pub async fn conn(pool: &DbPool) -> Result<DbConn, AppError> {
     crate::db::deadline::long_work_begins();

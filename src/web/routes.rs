@@ -17,6 +17,10 @@ pub struct RouteRule {
     pub method: Method,
     pub pattern: String,
     pub access: Access,
+    /// Long by nature (an import's upload, revision or confirmation): not
+    /// cut off as a whole by the request's database budget once its work
+    /// begins; each of its batches is bounded instead (`web::deadline`).
+    pub long: bool,
 }
 
 /// Where route declarations go: into an actix `ServiceConfig` while the app
@@ -82,6 +86,14 @@ impl<'c> Routes<'c> {
         self.route(Method::POST, path, access, handler, |r| r.app_data(data))
     }
 
+    /// Marks the route declared just before as long by nature.
+    pub fn long(&mut self) -> &mut Self {
+        if let Some(last) = self.rules.last_mut() {
+            last.long = true;
+        }
+        self
+    }
+
     /// Routes under a path prefix (an actix scope), answered by `not_found`
     /// when none of them matches.
     pub fn scope(
@@ -140,6 +152,7 @@ impl<'c> Routes<'c> {
             method,
             pattern: format!("{}{path}", self.prefix),
             access,
+            long: false,
         });
         self
     }
@@ -171,6 +184,13 @@ pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
         .iter()
         .find(|r| r.method == method && r.pattern == pattern)
         .map(|r| r.access)
+}
+
+/// Whether the route `method pattern` was declared long.
+pub fn is_long(method: &Method, pattern: &str) -> bool {
+    table()
+        .iter()
+        .any(|r| r.method == method && r.pattern == pattern && r.long)
 }
 
 /// Whether `role` may call the route `method pattern` (such as `"POST"`,
@@ -205,6 +225,25 @@ mod tests {
             );
         }
         assert!(table().len() > 30, "{:?}", table());
+    }
+
+    #[test]
+    fn only_the_import_writes_are_long() {
+        let long: Vec<_> = table()
+            .iter()
+            .filter(|r| r.long)
+            .map(|r| (r.method.as_str(), r.pattern.as_str()))
+            .collect();
+        assert_eq!(
+            long,
+            [
+                ("POST", "/import"),
+                ("POST", "/imports/{id}"),
+                ("POST", "/imports/{id}/confirm"),
+            ]
+        );
+        assert!(is_long(&Method::POST, "/imports/{id}/confirm"));
+        assert!(!is_long(&Method::GET, "/imports/{id}"));
     }
 
     #[test]

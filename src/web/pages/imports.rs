@@ -102,6 +102,7 @@ const REVISE_BODY_MAX: usize = 4 * EDIT_MAX;
 pub fn routes(r: &mut Routes) {
     r.get("/import", Access::Contribute, upload_form)
         .post("/import", Access::Contribute, upload)
+        .long()
         .get("/imports/{id}", Access::Contribute, show)
         .post_with(
             "/imports/{id}",
@@ -109,7 +110,9 @@ pub fn routes(r: &mut Routes) {
             web::PayloadConfig::new(REVISE_BODY_MAX),
             revise,
         )
-        .post("/imports/{id}/confirm", Access::Contribute, confirm);
+        .long()
+        .post("/imports/{id}/confirm", Access::Contribute, confirm)
+        .long();
 }
 
 #[derive(Template)]
