@@ -226,26 +226,12 @@ async fn capped(
 ) {
     let db = TestDb::new().await;
     let user = create_user(&db, Role::Editor, "Capped Editor").await;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = format!("http://{}", listener.local_addr().unwrap());
-    let settings = claimdesk::startup::Settings {
-        pool: crate::helpers::pool_settings(),
-        workers: 1,
-        auth: Default::default(),
-        site: claimdesk::config::SiteArgs {
-            public_base_url: addr.parse().unwrap(),
-            ..Default::default()
-        },
-        cleanup_interval: None,
-        cleanup_pool: None,
-        import: claimdesk::config::ImportLimits {
+    let (addr, handle) = crate::helpers::spawn_server_tuned(&db.url, |s| {
+        s.import = claimdesk::config::ImportLimits {
             import_max_bytes: max_bytes,
             import_max_rows: max_rows,
-        },
-    };
-    let server = claimdesk::startup::run(listener, &db.url, &settings).unwrap();
-    let handle = server.handle();
-    tokio::spawn(server);
+        }
+    });
     (db, addr, bearer_client(&user.token), handle)
 }
 

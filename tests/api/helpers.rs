@@ -273,25 +273,32 @@ pub fn spawn_server(url: &str) -> (String, actix_web::dev::ServerHandle) {
 
 /// Starts the real server with the given session and throttling rules.
 pub fn spawn_server_with(url: &str, auth: AuthArgs) -> (String, actix_web::dev::ServerHandle) {
+    spawn_server_tuned(url, |s| s.auth = auth)
+}
+
+/// Starts the real server with the test settings as changed by `tune`.
+pub fn spawn_server_tuned(
+    url: &str,
+    tune: impl FnOnce(&mut claimdesk::startup::Settings),
+) -> (String, actix_web::dev::ServerHandle) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
-    let server = {
-        let settings = claimdesk::startup::Settings {
-            pool: pool_settings(),
-            workers: 1,
-            auth,
-            // The desk's public address is where the tests reach it, so the
-            // Origin a browser sends on this server's pages is its own.
-            site: claimdesk::config::SiteArgs {
-                public_base_url: addr.parse().unwrap(),
-                ..Default::default()
-            },
-            cleanup_interval: None,
-            cleanup_pool: None,
-            import: claimdesk::config::ImportLimits::default(),
-        };
-        claimdesk::startup::run(listener, url, &settings).unwrap()
+    let mut settings = claimdesk::startup::Settings {
+        pool: pool_settings(),
+        workers: 1,
+        auth: AuthArgs::default(),
+        // The desk's public address is where the tests reach it, so the
+        // Origin a browser sends on this server's pages is its own.
+        site: claimdesk::config::SiteArgs {
+            public_base_url: addr.parse().unwrap(),
+            ..Default::default()
+        },
+        cleanup_interval: None,
+        cleanup_pool: None,
+        import: claimdesk::config::ImportLimits::default(),
     };
+    tune(&mut settings);
+    let server = claimdesk::startup::run(listener, url, &settings).unwrap();
     let handle = server.handle();
     tokio::spawn(server);
     (addr, handle)
