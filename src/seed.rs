@@ -37,6 +37,9 @@ pub struct SourceSeed {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimSeed {
+    /// Stable within its file: names the claim across reloads and edits of
+    /// its wording, and lets other entries (links) refer to it.
+    pub key: String,
     pub source: String,
     pub quote: String,
     #[serde(default)]
@@ -211,6 +214,14 @@ mod tests {
                 );
                 assert!(c.status == ClaimStatus::Unverified || c.status_reason.is_some());
             }
+            let mut keys: Vec<&str> = file.claims.iter().map(|c| c.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(
+                keys.len(),
+                file.claims.len(),
+                "seed claim keys must be unique"
+            );
         }
     }
 }

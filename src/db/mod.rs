@@ -3,6 +3,7 @@
 
 pub mod deadline;
 pub mod embedded;
+pub mod functions;
 pub mod schema;
 
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;

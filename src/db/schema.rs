@@ -18,6 +18,10 @@ pub mod sql_types {
     pub struct HistoryAction;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "link_kind"))]
+    pub struct LinkKind;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "source_type"))]
     pub struct SourceType;
 
@@ -56,6 +60,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    claim_chain (claim_id, position) {
+        claim_id -> Uuid,
+        position -> Int4,
+        source_id -> Uuid,
+    }
+}
+
+diesel::table! {
     claim_figures (id) {
         id -> Uuid,
         claim_id -> Uuid,
@@ -84,6 +96,26 @@ diesel::table! {
         created_at -> Timestamptz,
         imported_actor_name -> Nullable<Text>,
         imported_actor_email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::LinkKind;
+
+    claim_links (id) {
+        id -> Uuid,
+        from_claim_id -> Uuid,
+        to_claim_id -> Uuid,
+        kind -> LinkKind,
+        note -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        accepted_by -> Nullable<Uuid>,
+        accepted_at -> Nullable<Timestamptz>,
+        removed_by -> Nullable<Uuid>,
+        removed_at -> Nullable<Timestamptz>,
+        removed_reason -> Nullable<Text>,
     }
 }
 
@@ -228,6 +260,8 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(claim_chain -> claims (claim_id));
+diesel::joinable!(claim_chain -> sources (source_id));
 diesel::joinable!(claim_figures -> claims (claim_id));
 diesel::joinable!(claim_history -> claims (claim_id));
 diesel::joinable!(claim_history -> users (actor_id));
@@ -243,8 +277,10 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
+    claim_chain,
     claim_figures,
     claim_history,
+    claim_links,
     claims,
     evidence,
     import_rows,

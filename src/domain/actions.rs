@@ -89,6 +89,12 @@ named_enum! {
         UserEnable => "user_enable",
         PasswordChange => "password_change",
         PasswordReset => "password_reset",
+        LinkCreate => "link_create",
+        LinkAccept => "link_accept",
+        LinkRemove => "link_remove",
+        SourceMerge => "source_merge",
+        GradeChange => "grade_change",
+        AliasChange => "alias_change",
     }
 }
 
@@ -107,6 +113,7 @@ named_enum! {
         User => "user",
         ApiToken => "api_token",
         Import => "import",
+        ClaimLink => "claim_link",
     }
 }
 

@@ -117,6 +117,10 @@ id_type!(
     /// One figure of a claim (`claim_figures.id`).
     FigureId
 );
+id_type!(
+    /// A typed link between two claims (`claim_links.id`).
+    LinkId
+);
 
 #[cfg(test)]
 mod tests {

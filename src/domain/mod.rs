@@ -7,6 +7,7 @@ pub mod figures;
 pub mod formula;
 pub mod ids;
 pub mod import;
+pub mod links;
 pub mod password;
 pub mod role;
 pub mod source_type;
@@ -21,8 +22,9 @@ pub use drafts::{
 };
 pub use figures::Figure;
 pub use ids::{
-    ClaimId, EvidenceId, FigureId, HistoryId, ImportId, SourceId, StoryId, TokenId, UserId,
+    ClaimId, EvidenceId, FigureId, HistoryId, ImportId, LinkId, SourceId, StoryId, TokenId, UserId,
 };
+pub use links::LinkKind;
 pub use role::{Access, Role};
 pub use source_type::SourceType;
 pub use status::{ClaimStatus, Transition, TransitionError};

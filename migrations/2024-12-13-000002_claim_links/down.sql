@@ -1,0 +1,2 @@
+DROP TABLE claim_links;
+DROP TYPE link_kind;
