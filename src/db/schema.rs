@@ -14,6 +14,14 @@ pub mod sql_types {
     pub struct ClaimStatus;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "figure_date_precision"))]
+    pub struct FigureDatePrecision;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "figure_qualifier"))]
+    pub struct FigureQualifier;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "history_action"))]
     pub struct HistoryAction;
 
@@ -68,14 +76,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::FigureQualifier;
+    use super::sql_types::FigureDatePrecision;
+
     claim_figures (id) {
         id -> Uuid,
         claim_id -> Uuid,
         label -> Text,
-        value_min -> Int8,
+        value_min -> Nullable<Int8>,
         value_max -> Nullable<Int8>,
         as_of -> Nullable<Date>,
         position -> Int4,
+        unit -> Nullable<Text>,
+        qualifier -> FigureQualifier,
+        value -> Nullable<Int8>,
+        word -> Nullable<Text>,
+        as_of_precision -> Nullable<FigureDatePrecision>,
     }
 }
 

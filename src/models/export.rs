@@ -2,7 +2,7 @@
 //! query, so a download of any size holds little memory and no connection
 //! between batches.
 
-use super::claim::{Claim, ClaimFilter, Cursor};
+use super::claim::{Claim, ClaimFilter, Cursor, FigureRow};
 use super::history::{self, HistoryEntry};
 use super::source::Source;
 use super::story::Story;
@@ -89,8 +89,6 @@ fn oldest_first(mut h: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
     h
 }
 
-type FigureRow = (ClaimId, String, i64, Option<i64>, Option<chrono::NaiveDate>);
-
 async fn figures_for(
     conn: &mut AsyncPgConnection,
     ids: &[ClaimId],
@@ -98,23 +96,13 @@ async fn figures_for(
     let rows: Vec<FigureRow> = claim_figures::table
         .filter(claim_figures::claim_id.eq_any(ids))
         .order((claim_figures::claim_id, claim_figures::position))
-        .select((
-            claim_figures::claim_id,
-            claim_figures::label,
-            claim_figures::value_min,
-            claim_figures::value_max,
-            claim_figures::as_of,
-        ))
+        .select(FigureRow::as_select())
         .load(conn)
         .await?;
     let mut map: HashMap<ClaimId, Vec<Figure>> = HashMap::new();
-    for (id, label, min, max, as_of) in rows {
-        map.entry(id).or_default().push(Figure {
-            label,
-            min,
-            max,
-            as_of,
-        });
+    for row in rows {
+        let id = row.claim_id;
+        map.entry(id).or_default().push(row.into_figure()?);
     }
     Ok(map)
 }

@@ -238,7 +238,7 @@ impl ClaimInput {
             summary: d.claim.summary.clone().unwrap_or_default(),
             claimed_at: view::input_datetime(&d.claim.claimed_at),
             claimed_where: d.claim.claimed_where.clone().unwrap_or_default(),
-            figures: FiguresInput::List(d.figures.clone()),
+            figures: FiguresInput::List(d.figures.iter().cloned().map(Into::into).collect()),
             version: Some(d.claim.version.into()),
             ..Default::default()
         }

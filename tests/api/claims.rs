@@ -68,10 +68,13 @@ async fn create_claim_returns_201_with_location_etag_and_the_stored_fields() {
     assert_eq!(body.claimed_where.as_deref(), Some("State television"));
     // Given with +02:00, stored and returned in UTC.
     assert_eq!(body.claimed_at.as_deref(), Some("2024-12-07T12:30:00Z"));
-    // The wire form exactly: no `max: null` for a single number.
+    // The wire form exactly: a figure sent in the version 1 shape (a lone
+    // `min`) comes back exact, with every part present.
     assert_eq!(
         raw["figures"],
-        json!([{ "label": "km from Damascus", "min": 20, "as_of": "2024-12-07" }])
+        json!([{ "label": "km from Damascus", "unit": null, "qualifier": "exact", "value": 20,
+                 "min": null, "max": null, "word": null,
+                 "as_of": "2024-12-07", "as_of_precision": "day" }])
     );
     assert_utc(&body.created_at, "created_at");
     assert_utc(&body.updated_at, "updated_at");
@@ -165,10 +168,7 @@ async fn a_figure_range_that_runs_backwards_is_422_on_figures() {
     let story = app.story().create().await;
     let source = app.source().create().await;
 
-    let backwards = Figure {
-        max: Some(300),
-        ..Figure::new("troops", 2000)
-    };
+    let backwards = Figure::range("troops", 2000, 300);
     let res = app
         .claim(&story)
         .source(&source)

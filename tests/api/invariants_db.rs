@@ -35,8 +35,9 @@ async fn sql(conn: &mut AsyncPgConnection, q: &str, id: Uuid) -> QueryResult<usi
         .await
 }
 
-const ADD_FIGURE: &str = "INSERT INTO claim_figures (id, claim_id, label, value_min, position) \
-                          VALUES (gen_random_uuid(), $1, 'killed', 10, 0)";
+const ADD_FIGURE: &str =
+    "INSERT INTO claim_figures (id, claim_id, label, qualifier, value, position) \
+     VALUES (gen_random_uuid(), $1, 'killed', 'exact', 10, 0)";
 
 // ------------------------------------------------------------ versions
 
@@ -77,7 +78,7 @@ async fn a_figures_only_change_bumps_the_claim() {
     let (v1, t1) = version(&mut conn, id).await;
     assert_eq!(v1, v0 + 1, "insert");
     assert!(t1 > t0);
-    let change = "UPDATE claim_figures SET value_min = 12 WHERE claim_id = $1";
+    let change = "UPDATE claim_figures SET value = 12 WHERE claim_id = $1";
     sql(&mut conn, change, id).await.unwrap();
     assert_eq!(version(&mut conn, id).await.0, v0 + 2, "update");
     // Rewriting a figure with its own values changes nothing.

@@ -69,11 +69,7 @@ async fn rich_source() -> TestApp {
         .create()
         .await;
 
-    let displaced = Figure {
-        max: Some(500),
-        as_of: Some("2024-12-07".into()),
-        ..Figure::new("displaced", 300)
-    };
+    let displaced = Figure::range("displaced", 300, 500).as_of("2024-12-07");
     let main = app
         .claim(&story)
         .source(&ministry)
@@ -325,7 +321,9 @@ async fn json_export_imports_into_an_empty_desk_and_exports_the_same() {
     assert_eq!(main["status_reason"], SECOND_VERDICT);
     assert_eq!(
         main["figures"][1],
-        json!({"label": "displaced", "min": 300, "max": 500, "as_of": "2024-12-07"})
+        json!({"label": "displaced", "unit": null, "qualifier": "range", "value": null,
+               "min": 300, "max": 500, "word": null,
+               "as_of": "2024-12-07", "as_of_precision": "day"})
     );
     assert_eq!(main["story"]["dateline"], "Beirut");
     assert_eq!(main["source"]["affiliation"], "Government of Syria");

@@ -2,7 +2,7 @@
 //! database, and the content of the reference story.
 
 use crate::helpers::{bearer_client, create_user, spawn_server, TestApp, TestDb};
-use crate::kit::{Action, Api, Claim, ClaimRow, List, SourceType, Status};
+use crate::kit::{Action, Api, Claim, ClaimRow, Figure, List, SourceType, Status};
 use claimdesk::domain::Role;
 use claimdesk::models::{claim, story};
 use std::collections::HashSet;
@@ -26,7 +26,7 @@ async fn claims_by(app: &TestApp, name: &str) -> Vec<Claim> {
 }
 
 fn figure_values(claim: &Claim) -> Vec<i64> {
-    claim.figures.iter().map(|f| f.min).collect()
+    claim.figures.iter().filter_map(|f| f.value).collect()
 }
 
 #[tokio::test]
@@ -79,9 +79,14 @@ async fn the_observatory_claim_carries_826_killed_and_111_civilians() {
         .iter()
         .find(|c| c.quote.contains("826"))
         .expect("the death toll claim");
-    let figures = figure_values(toll);
-    assert!(figures.contains(&826), "{figures:?}");
-    assert!(figures.contains(&111), "{figures:?}");
+    // "At least": the monitor's own caution is kept.
+    assert_eq!(
+        toll.figures,
+        [
+            Figure::with("at_least", "people killed", 826).as_of("2024-12-07"),
+            Figure::with("at_least", "civilians killed", 111).as_of("2024-12-07"),
+        ]
+    );
     assert!(toll.quote.contains("111 civilians"));
 }
 
@@ -99,7 +104,10 @@ async fn the_un_claim_carries_370000_displaced() {
         .find(|c| figure_values(c).contains(&370_000))
         .expect("a claim with 370,000");
     assert!(displaced.quote.contains("370,000"));
-    assert_eq!(displaced.figures[0].label, "people displaced");
+    assert_eq!(
+        displaced.figures,
+        [Figure::new("people displaced", 370_000).as_of("2024-12-07")]
+    );
 }
 
 #[tokio::test]
@@ -188,4 +196,43 @@ async fn migrate_and_seed_leaves_a_database_with_data_alone() {
 
     assert_eq!(claim_count(&app.db).await, 0);
     assert_eq!(app.stories().await.len(), 1);
+}
+
+/// "Within 20 km" is an upper bound on a distance, never a minimum; "2,000"
+/// is as stated; "hundreds" is kept as the word, not a guessed number.
+#[tokio::test]
+async fn seed_figures_keep_what_the_story_meant() {
+    let app = TestApp::spawn_seeded().await;
+    let within = Figure::with("at_most", "distance of rebels from Damascus", 20)
+        .unit("km")
+        .as_of("2024-12-07");
+
+    for source in ["Syrian Observatory for Human Rights", "Hassan Abdel Ghani"] {
+        let claims = claims_by(&app, source).await;
+        let twenty = claims
+            .iter()
+            .find(|c| c.quote.contains("within 20 kilometres"))
+            .unwrap_or_else(|| panic!("{source}: the 20 km claim"));
+        assert_eq!(twenty.figures, [within.clone()], "{source}");
+    }
+    let troops = &claims_by(&app, "Second Iraqi security source").await[0];
+    assert_eq!(
+        troops.figures,
+        [Figure::new("Syrian troops let into Iraq", 2000)]
+    );
+    let fighters = &claims_by(&app, "Source close to Hezbollah").await[0];
+    assert_eq!(
+        fighters.figures,
+        [Figure::new("Hezbollah fighters sent into Syria", 2000)]
+    );
+    let all = app.list_claims("").await;
+    let hundreds = all
+        .iter()
+        .find(|c| c.quote.contains("hundreds of Syrian soldiers"))
+        .expect("the hundreds claim");
+    let hundreds = app.get_claim(hundreds).await;
+    assert_eq!(
+        hundreds.figures,
+        [Figure::vague("Syrian soldiers let into Iraq", "hundreds")]
+    );
 }

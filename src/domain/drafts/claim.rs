@@ -103,10 +103,11 @@ impl ClaimInput {
 fn parse_figures(input: &FiguresInput) -> Result<Vec<Figure>, String> {
     match input {
         FiguresInput::Lines(text) => figures::parse_lines(text),
-        FiguresInput::List(list) => {
-            list.iter().try_for_each(Figure::validate)?;
-            Ok(list.clone())
-        }
+        FiguresInput::List(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, j)| Figure::try_from(j.clone()).map_err(|e| format!("Figure {}: {e}", i + 1)))
+            .collect(),
     }
 }
 

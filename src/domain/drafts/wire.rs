@@ -2,7 +2,7 @@
 //! string) or a JSON body (typed values, `null`): the few places where the
 //! two differ, so that each resource needs a single input type.
 
-use super::super::figures::Figure;
+use super::super::figures::{Figure, FigureJson};
 use super::super::version::Version;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -88,7 +88,7 @@ pub fn version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Version>, D::Er
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FiguresInput {
     Lines(String),
-    List(Vec<Figure>),
+    List(Vec<FigureJson>),
 }
 
 impl Default for FiguresInput {
@@ -103,7 +103,12 @@ impl fmt::Display for FiguresInput {
         match self {
             FiguresInput::Lines(text) => f.write_str(text),
             FiguresInput::List(list) => {
-                let lines: Vec<String> = list.iter().map(Figure::to_line).collect();
+                // A figure that does not hold together shows its label, so
+                // the form still says which one to fix.
+                let lines: Vec<String> = list
+                    .iter()
+                    .map(|j| Figure::try_from(j.clone()).map_or(j.label.clone(), |f| f.to_line()))
+                    .collect();
                 f.write_str(&lines.join("\n"))
             }
         }
@@ -127,7 +132,7 @@ impl<'de> Deserialize<'de> for FiguresInput {
             // A list is read as figures directly, so a bad one keeps
             // serde's own message (which field, which figure).
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<FiguresInput, A::Error> {
-                Vec::<Figure>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                Vec::<FigureJson>::deserialize(de::value::SeqAccessDeserializer::new(seq))
                     .map(FiguresInput::List)
             }
         }

@@ -70,8 +70,8 @@ mod tests {
     fn only_changed_fields_are_listed_with_before_and_after() {
         let figures = [Figure {
             label: "killed".into(),
-            min: 826,
-            max: None,
+            unit: None,
+            amount: crate::domain::figures::Amount::AtLeast(826),
             as_of: None,
         }];
         let changes = diff(&claim("old"), &figures, &claim("new"), &figures);

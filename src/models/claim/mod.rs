@@ -8,7 +8,7 @@ mod figures;
 mod write;
 
 pub use board::{cursor_cmp, list, matches, ClaimFilter, ClaimPage, Cursor, Joined, MAX_PAGE};
-pub use figures::{figures_for, NewFigure};
+pub use figures::{figures_for, FigureRow, NewFigure};
 pub use write::{change_status, create, set_review_url, update, walk_to};
 
 use super::history::{self, HistoryEntry};

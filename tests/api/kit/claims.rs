@@ -38,25 +38,76 @@ pub enum Action {
     StatusChanged,
 }
 
-/// A number in a claim, as sent and returned.
+/// A number in a claim, as sent and returned: every part present, null
+/// where the qualifier does not use it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Figure {
     pub label: String,
-    pub min: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// exact, at_least, at_most, about, range or vague.
+    pub qualifier: String,
+    pub value: Option<i64>,
+    pub min: Option<i64>,
     pub max: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub word: Option<String>,
     pub as_of: Option<String>,
+    pub as_of_precision: Option<String>,
 }
 
 impl Figure {
-    pub fn new(label: &str, min: i64) -> Self {
+    /// An exact count.
+    pub fn new(label: &str, value: i64) -> Self {
+        Figure::with("exact", label, value)
+    }
+
+    /// One number with its qualifier: exact, at_least, at_most or about.
+    pub fn with(qualifier: &str, label: &str, value: i64) -> Self {
         Figure {
             label: label.into(),
-            min,
+            unit: None,
+            qualifier: qualifier.into(),
+            value: Some(value),
+            min: None,
             max: None,
+            word: None,
             as_of: None,
+            as_of_precision: None,
+        }
+    }
+
+    pub fn range(label: &str, min: i64, max: i64) -> Self {
+        Figure {
+            qualifier: "range".into(),
+            value: None,
+            min: Some(min),
+            max: Some(max),
+            ..Figure::new(label, 0)
+        }
+    }
+
+    pub fn vague(label: &str, word: &str) -> Self {
+        Figure {
+            qualifier: "vague".into(),
+            value: None,
+            word: Some(word.into()),
+            ..Figure::new(label, 0)
+        }
+    }
+
+    pub fn unit(self, unit: &str) -> Self {
+        Figure {
+            unit: Some(unit.into()),
+            ..self
+        }
+    }
+
+    /// As of a day (`2024-12-07`).
+    pub fn as_of(self, day: &str) -> Self {
+        Figure {
+            as_of: Some(day.into()),
+            as_of_precision: Some("day".into()),
+            ..self
         }
     }
 }
