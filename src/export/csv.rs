@@ -3,7 +3,7 @@
 
 use crate::models::export::ExportClaim;
 
-pub const HEADER: [&str; 16] = [
+pub const HEADER: [&str; 17] = [
     "id",
     "story_title",
     "story_url",
@@ -20,6 +20,7 @@ pub const HEADER: [&str; 16] = [
     "created_at",
     "updated_at",
     "evidence_count",
+    "figures",
 ];
 
 /// Excel's byte-order mark, so it reads UTF-8 (Arabic) correctly.
@@ -32,7 +33,7 @@ fn time(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_default()
 }
 
-fn row(c: &ExportClaim) -> [String; 16] {
+fn row(c: &ExportClaim) -> [String; 17] {
     [
         c.claim.id.to_string(),
         c.story.title.clone(),
@@ -50,7 +51,21 @@ fn row(c: &ExportClaim) -> [String; 16] {
         time(&Some(c.claim.created_at)),
         time(&Some(c.claim.updated_at)),
         c.evidence.len().to_string(),
+        figures(&c.figures),
     ]
+}
+
+/// As a reader says them ("at least 826 people killed; hundreds of
+/// soldiers"), one cell for all of a claim's figures.
+fn figures(figures: &[crate::domain::Figure]) -> String {
+    let each: Vec<String> = figures
+        .iter()
+        .map(|f| match f.as_of {
+            Some(a) => format!("{} (as of {a})", f.reader_text()),
+            None => f.reader_text(),
+        })
+        .collect();
+    each.join("; ")
 }
 
 /// Writes a batch (with the header row first when `header`).

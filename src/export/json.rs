@@ -3,7 +3,11 @@
 
 use crate::models::export::ExportClaim;
 
-pub const SCHEMA: &str = "claimdesk.export/1";
+pub const SCHEMA: &str = "claimdesk.export/2";
+
+/// The schemas the JSON import reads: this one, and version 1, whose
+/// figures (`{label, min, max, as_of}`) read as exact values or ranges.
+pub const READABLE: [&str; 2] = ["claimdesk.export/1", SCHEMA];
 
 /// Opening of a JSON document; claims follow, comma-separated.
 pub fn open() -> String {

@@ -129,6 +129,10 @@ fn claim_block(out: &mut String, c: &ExportClaim) {
     if let Some(r) = &c.status_reason {
         let _ = writeln!(out, "  - Reason: {}", esc(r));
     }
+    for f in &c.figures {
+        let as_of = f.as_of.map(|a| format!(" (as of {a})")).unwrap_or_default();
+        let _ = writeln!(out, "  - Figure: {}{as_of}", esc(&f.reader_text()));
+    }
     for e in &c.evidence {
         let _ = writeln!(out, "  - Evidence: {}", link(e));
     }

@@ -1,4 +1,4 @@
-//! Importing the desk's own JSON and NDJSON exports (`claimdesk.export/1`),
+//! Importing the desk's own JSON and NDJSON exports (`claimdesk.export/1` and `/2`),
 //! so that export → import → export keeps everything the export holds.
 //!
 //! The file is streamed: a blocking thread reads it one claim at a time
@@ -37,7 +37,7 @@ const IMPORT_LOCK: i64 = 727_275;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonFormat {
-    /// `{"schema": "claimdesk.export/1", "claims": [ … ]}` (or a bare array).
+    /// `{"schema": "claimdesk.export/2", "claims": [ … ]}` (or `/1`) (or a bare array).
     Json,
     /// One claim per line.
     Ndjson,
@@ -421,10 +421,10 @@ impl<'de> Visitor<'de> for Document<'_> {
             match key.as_str() {
                 "schema" => {
                     let schema: String = map.next_value()?;
-                    if schema != crate::export::json::SCHEMA {
+                    if !crate::export::json::READABLE.contains(&schema.as_str()) {
                         return Err(de::Error::custom(format!(
-                            "schema {schema:?} is not {:?}",
-                            crate::export::json::SCHEMA
+                            "schema {schema:?} is not one of {:?}",
+                            crate::export::json::READABLE
                         )));
                     }
                 }

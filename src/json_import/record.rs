@@ -1,4 +1,4 @@
-//! One claim of a `claimdesk.export/1` file, read and checked before any
+//! One claim of a `claimdesk.export/1` or `/2` file, read and checked before any
 //! write: the same drafts and rules as the forms, plus a replay of the
 //! status history through the workflow. Pure: no SQL, no I/O.
 

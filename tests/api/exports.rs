@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 // ------------------------------------------------------------------ helpers
 
 /// The CSV export's columns, in order: the test's own statement of them.
-pub const CSV_HEADER: [&str; 16] = [
+pub const CSV_HEADER: [&str; 17] = [
     "id",
     "story_title",
     "story_url",
@@ -28,6 +28,7 @@ pub const CSV_HEADER: [&str; 16] = [
     "created_at",
     "updated_at",
     "evidence_count",
+    "figures",
 ];
 
 /// Quotes that break naive CSV writers or spreadsheets.
@@ -474,7 +475,7 @@ async fn json_and_ndjson_nest_source_story_evidence_and_full_history() {
     assert_eq!(header(&h, "content-type"), "application/json");
     assert!(header(&h, "content-disposition").contains("claims.json"));
     let doc: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(doc["schema"], "claimdesk.export/1");
+    assert_eq!(doc["schema"], "claimdesk.export/2");
     let claims = doc["claims"].as_array().unwrap();
     assert_eq!(claims.len(), TRICKY.len());
 
@@ -570,7 +571,7 @@ async fn json_and_ndjson_nest_source_story_evidence_and_full_history() {
     let other = app.story().create().await.id.to_string();
     let (_, body) = download(&app.client, &app, &format!("format=json&story={other}")).await;
     let doc: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(doc, json!({ "schema": "claimdesk.export/1", "claims": [] }));
+    assert_eq!(doc, json!({ "schema": "claimdesk.export/2", "claims": [] }));
     let (_, body) = download(&app.client, &app, &format!("format=ndjson&story={other}")).await;
     assert!(body.is_empty());
 }

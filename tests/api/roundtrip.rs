@@ -148,7 +148,7 @@ fn normalised(mut v: Value) -> Value {
 
 fn json_claims(body: &[u8]) -> Value {
     let v: Value = serde_json::from_slice(body).unwrap();
-    assert_eq!(v["schema"], "claimdesk.export/1");
+    assert_eq!(v["schema"], "claimdesk.export/2");
     normalised(v["claims"].clone())
 }
 
