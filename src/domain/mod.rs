@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod drafts;
+pub mod figure_chart;
 pub mod figures;
 pub mod formula;
 pub mod ids;

@@ -11,6 +11,7 @@ pub mod report;
 pub mod session;
 pub mod source;
 pub mod story;
+pub mod story_figures;
 pub mod user;
 
 use crate::domain::{FieldErrors, Role, UserId};

@@ -16,6 +16,8 @@ mod claims;
 mod concurrency;
 mod csrf;
 mod exports;
+mod figures;
+mod figures_page;
 mod forms;
 mod health;
 mod ids;

@@ -69,7 +69,7 @@ async fn rich_source() -> TestApp {
         .create()
         .await;
 
-    let displaced = Figure::range("displaced", 300, 500).as_of("2024-12-07");
+    let displaced = Figure::range("displaced", 300, 500).dated("2024-12-07");
     let main = app
         .claim(&story)
         .source(&ministry)

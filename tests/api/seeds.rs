@@ -83,8 +83,8 @@ async fn the_observatory_claim_carries_826_killed_and_111_civilians() {
     assert_eq!(
         toll.figures,
         [
-            Figure::with("at_least", "people killed", 826).as_of("2024-12-07"),
-            Figure::with("at_least", "civilians killed", 111).as_of("2024-12-07"),
+            Figure::with("at_least", "people killed", 826).dated("2024-12-07"),
+            Figure::with("at_least", "civilians killed", 111).dated("2024-12-07"),
         ]
     );
     assert!(toll.quote.contains("111 civilians"));
@@ -106,7 +106,7 @@ async fn the_un_claim_carries_370000_displaced() {
     assert!(displaced.quote.contains("370,000"));
     assert_eq!(
         displaced.figures,
-        [Figure::new("people displaced", 370_000).as_of("2024-12-07")]
+        [Figure::new("people displaced", 370_000).dated("2024-12-07")]
     );
 }
 
@@ -205,7 +205,7 @@ async fn seed_figures_keep_what_the_story_meant() {
     let app = TestApp::spawn_seeded().await;
     let within = Figure::with("at_most", "distance of rebels from Damascus", 20)
         .unit("km")
-        .as_of("2024-12-07");
+        .dated("2024-12-07");
 
     for source in ["Syrian Observatory for Human Rights", "Hassan Abdel Ghani"] {
         let claims = claims_by(&app, source).await;
@@ -213,7 +213,7 @@ async fn seed_figures_keep_what_the_story_meant() {
             .iter()
             .find(|c| c.quote.contains("within 20 kilometres"))
             .unwrap_or_else(|| panic!("{source}: the 20 km claim"));
-        assert_eq!(twenty.figures, [within.clone()], "{source}");
+        assert_eq!(twenty.figures, std::slice::from_ref(&within), "{source}");
     }
     let troops = &claims_by(&app, "Second Iraqi security source").await[0];
     assert_eq!(

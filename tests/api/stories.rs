@@ -273,7 +273,7 @@ async fn add_claim_form_with_an_existing_source_adds_it_to_the_story() {
     assert_eq!(claim.source_id.to_string(), source);
     assert_eq!(claim.claimed_at.as_deref(), Some("2024-12-07T10:30:00Z"));
     assert_eq!(claim.summary, None);
-    let dated = Figure::new("civilians killed", 111).as_of("2024-12-07");
+    let dated = Figure::new("civilians killed", 111).dated("2024-12-07");
     assert_eq!(claim.figures, [Figure::new("killed", 826), dated]);
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod claims;
 pub mod exports;
+pub mod figures;
 pub mod health;
 pub mod imports;
 pub mod profile;
@@ -20,6 +21,7 @@ pub fn routes(r: &mut Routes) {
     claims::routes(r);
     exports::routes(r);
     reports::routes(r);
+    figures::routes(r);
     imports::routes(r);
     stories::routes(r);
     sources::routes(r);

@@ -103,7 +103,7 @@ impl Figure {
     }
 
     /// As of a day (`2024-12-07`).
-    pub fn as_of(self, day: &str) -> Self {
+    pub fn dated(self, day: &str) -> Self {
         Figure {
             as_of: Some(day.into()),
             as_of_precision: Some("day".into()),
