@@ -91,7 +91,8 @@ impl Csv {
             .header
             .iter()
             .enumerate()
-            .filter(|(_, h)| !matches!(h.as_str(), "id" | "created_at" | "updated_at"))
+            // `figures` is for reading; the CSV import does not take it back.
+            .filter(|(_, h)| !matches!(h.as_str(), "id" | "created_at" | "updated_at" | "figures"))
             .map(|(i, _)| i)
             .collect();
         self.rows

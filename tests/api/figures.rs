@@ -267,3 +267,77 @@ async fn a_v1_file_imports_its_figures_as_exact_values_and_ranges() {
         ]
     );
 }
+
+/// Today's figures become `exact` (a single value, or a "range" whose ends
+/// agree) or `range`, with a day precision, without bumping any claim's
+/// version; down.sql goes back to min/max, dropping only vague figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migration_turns_values_into_exact_and_ranges_and_reverts() {
+    use crate::invariants_db::{lines, migrate, Step};
+    use diesel_async::RunQueryDsl;
+
+    let db = crate::helpers::TestDb::blank().await;
+    let first = "20241214000001";
+    migrate(&db.url, first, Step::Before).await;
+    let mut conn = db.conn().await;
+    for q in [
+        "INSERT INTO stories (id, title, outlet) VALUES ('00000000-0000-0000-0000-000000000001', 's', 'o')",
+        "INSERT INTO sources (id, name, source_type) VALUES ('00000000-0000-0000-0000-000000000002', 'n', 'witness')",
+        "INSERT INTO claims (id, story_id, source_id, quote) VALUES ('00000000-0000-0000-0000-000000000003', \
+         '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002', 'q')",
+        "INSERT INTO claim_figures (id, claim_id, label, value_min, value_max, as_of, position) VALUES \
+         (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'killed', 826, NULL, '2024-12-07', 0), \
+         (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'displaced', 300, 500, NULL, 1), \
+         (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'troops', 2000, 2000, NULL, 2)",
+    ] {
+        diesel::sql_query(q).execute(&mut conn).await.unwrap();
+    }
+    let version = "SELECT version::text AS line FROM claims";
+    let before = lines(&mut conn, version).await;
+
+    migrate(&db.url, first, Step::From).await;
+    let figures = "SELECT concat_ws(' ', label, qualifier, value, value_min, value_max, as_of, \
+                   as_of_precision) AS line FROM claim_figures ORDER BY position";
+    assert_eq!(
+        lines(&mut conn, figures).await,
+        [
+            "killed exact 826 2024-12-07 day",
+            "displaced range 300 500",
+            "troops exact 2000"
+        ]
+    );
+    assert_eq!(lines(&mut conn, version).await, before);
+    // The constraints hold the shape: a range with a value is refused.
+    let bad = "INSERT INTO claim_figures (id, claim_id, label, qualifier, value, value_min, value_max, position) \
+               VALUES (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'x', 'range', 1, 1, 2, 3)";
+    assert!(diesel::sql_query(bad).execute(&mut conn).await.is_err());
+    diesel::sql_query(
+        "INSERT INTO claim_figures (id, claim_id, label, qualifier, word, unit, position) \
+         VALUES (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'soldiers', 'vague', 'hundreds', NULL, 3), \
+                (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'distance', 'at_most', NULL, 'km', 4)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap_err();
+    diesel::sql_query(
+        "INSERT INTO claim_figures (id, claim_id, label, qualifier, word, value, position) \
+         VALUES (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'soldiers', 'vague', 'hundreds', NULL, 3), \
+                (gen_random_uuid(), '00000000-0000-0000-0000-000000000003', 'distance', 'at_most', NULL, 20, 4)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    migrate(&db.url, first, Step::Revert).await;
+    let old = "SELECT concat_ws(' ', label, value_min, value_max, as_of) AS line \
+               FROM claim_figures ORDER BY position";
+    assert_eq!(
+        lines(&mut conn, old).await,
+        [
+            "killed 826 2024-12-07",
+            "displaced 300 500",
+            "troops 2000",
+            "distance 20"
+        ]
+    );
+}

@@ -418,7 +418,7 @@ struct Row {
     line: String,
 }
 
-async fn lines(conn: &mut AsyncPgConnection, q: &str) -> Vec<String> {
+pub(crate) async fn lines(conn: &mut AsyncPgConnection, q: &str) -> Vec<String> {
     diesel::sql_query(q)
         .load::<Row>(conn)
         .await
@@ -431,13 +431,13 @@ async fn lines(conn: &mut AsyncPgConnection, q: &str) -> Vec<String> {
 /// Runs the migrations named before `first` (`Before`), from `first` on
 /// (`From`), or reverts those from `first` on, newest first (`Revert`).
 #[derive(Clone, Copy, PartialEq)]
-enum Step {
+pub(crate) enum Step {
     Before,
     From,
     Revert,
 }
 
-async fn migrate(url: &str, first: &'static str, step: Step) {
+pub(crate) async fn migrate(url: &str, first: &'static str, step: Step) {
     use claimdesk::db::MIGRATIONS;
     use diesel::migration::{Migration, MigrationConnection, MigrationSource};
     use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;

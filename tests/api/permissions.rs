@@ -45,6 +45,7 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/stories/{id}/edit", Contribute),
     ("POST", "/stories/{id}/edit", Contribute),
     ("GET", "/stories/{id}/report", Read),
+    ("GET", "/stories/{id}/figures", Read),
     ("GET", "/sources", Read),
     ("POST", "/sources", Contribute),
     ("GET", "/sources/new", Contribute),
