@@ -5,6 +5,7 @@ pub mod actions;
 pub mod drafts;
 pub mod figures;
 pub mod formula;
+pub mod grade;
 pub mod ids;
 pub mod import;
 pub mod links;
@@ -13,6 +14,7 @@ pub mod role;
 pub mod source_type;
 pub mod status;
 pub mod text;
+pub mod track_record;
 pub mod validation;
 pub mod version;
 
@@ -21,6 +23,7 @@ pub use drafts::{
     ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput,
 };
 pub use figures::Figure;
+pub use grade::{admiralty_code, Grade};
 pub use ids::{
     ClaimId, EvidenceId, FigureId, HistoryId, ImportId, LinkId, SourceId, StoryId, TokenId, UserId,
 };
