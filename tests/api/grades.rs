@@ -173,3 +173,48 @@ async fn the_grade_form_sets_the_grade_and_keeps_input_on_errors() {
         .unwrap();
     assert!(md.contains("Reliability grade: **C**"), "{md}");
 }
+
+#[tokio::test]
+async fn grade_history_and_aliases_travel_through_the_json_export_and_import() {
+    let app = TestApp::spawn().await;
+    let story = app.story().create().await;
+    let s = app.source().name("Ahmed al-Sharaa").create().await;
+    app.set_aliases(&app.api(), &s, &["Abu Mohammed al-Jolani"]).await;
+    app.grade_source(&app.api(), &s, "C", "Few checks so far").await;
+    app.grade_source(&app.api(), &s, "B", "Held up in December").await;
+    app.claim(&story).source(&s).quote("We will take Damascus").create().await;
+
+    let (_, body) = crate::exports::download(&app.client, &app, "format=json").await;
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let exported = &doc["claims"][0]["source"];
+    assert_eq!(exported["grade"], "B");
+    assert_eq!(exported["aliases"], serde_json::json!(["Abu Mohammed al-Jolani"]));
+    assert_eq!(exported["grade_history"].as_array().map(Vec::len), Some(2));
+
+    let target = TestApp::spawn().await;
+    let actor = claimdesk::models::Actor::user(target.user.id, Role::Editor);
+    let report = claimdesk::json_import::import_json(
+        &mut target.db.conn().await,
+        std::io::Cursor::new(body),
+        actor,
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(report.committed, "{report:?}");
+    let found = target.search_sources("jolani").await;
+    assert_eq!(found.len(), 1, "the alias came back");
+    let id: uuid::Uuid = found[0]["id"].as_str().unwrap().parse().unwrap();
+    let got = target.get_source(id).await;
+    assert_eq!(got.grade.as_deref(), Some("B"));
+    let moves: Vec<(Option<&str>, &str, &str)> = got
+        .grade_history
+        .iter()
+        .map(|h| (h.from.as_deref(), h.to.as_str(), h.reason.as_str()))
+        .collect();
+    assert_eq!(
+        moves,
+        [(None, "C", "Few checks so far"), (Some("C"), "B", "Held up in December")]
+    );
+    assert!(got.grade_history.iter().all(|h| h.by.is_some()), "graders keep their names");
+}
