@@ -65,25 +65,36 @@ pub struct RawGradeChange {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceGrading {
     pub grade: Option<crate::domain::Grade>,
-    /// (from, to, reason, by, at), oldest first.
-    pub history: Vec<(
-        Option<crate::domain::Grade>,
-        crate::domain::Grade,
-        String,
-        Option<String>,
-        DateTime<Utc>,
-    )>,
+    /// Oldest first.
+    pub history: Vec<GradeMove>,
 }
+
+/// (from, to, reason, by, at) of one imported grade change.
+pub type GradeMove = (
+    Option<crate::domain::Grade>,
+    crate::domain::Grade,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+);
 
 fn check_grading(raw: &RawSource) -> Result<SourceGrading, String> {
     use crate::domain::Grade;
     let letter = |s: &str, f: &str| {
         Grade::parse(s).ok_or_else(|| format!("source.{f}: {s:?} is not a grade from A to F"))
     };
-    let grade = raw.grade.as_deref().map(|g| letter(g, "grade")).transpose()?;
+    let grade = raw
+        .grade
+        .as_deref()
+        .map(|g| letter(g, "grade"))
+        .transpose()?;
     let mut history = Vec::new();
     for h in &raw.grade_history {
-        let from = h.from.as_deref().map(|g| letter(g, "grade_history.from")).transpose()?;
+        let from = h
+            .from
+            .as_deref()
+            .map(|g| letter(g, "grade_history.from"))
+            .transpose()?;
         let reason = v::required(&h.reason, v::MAX_TEXT)
             .map_err(|m| format!("source.grade_history.reason: {m}"))?;
         let by = v::optional(h.by.as_deref(), v::MAX_NAME)

@@ -66,9 +66,8 @@ async fn export_sources(
 ) -> QueryResult<HashMap<crate::domain::SourceId, ExportSource>> {
     let mut out: HashMap<crate::domain::SourceId, ExportSource> = HashMap::new();
     for (_, s, _) in rows {
-        if !out.contains_key(&s.id) {
-            out.insert(s.id, ExportSource::from(s.clone()));
-        }
+        out.entry(s.id)
+            .or_insert_with(|| ExportSource::from(s.clone()));
     }
     let ids: Vec<_> = out.keys().copied().collect();
     let mut aliases = super::source::names::aliases_for(conn, &ids).await?;

@@ -179,16 +179,26 @@ async fn grade_history_and_aliases_travel_through_the_json_export_and_import() {
     let app = TestApp::spawn().await;
     let story = app.story().create().await;
     let s = app.source().name("Ahmed al-Sharaa").create().await;
-    app.set_aliases(&app.api(), &s, &["Abu Mohammed al-Jolani"]).await;
-    app.grade_source(&app.api(), &s, "C", "Few checks so far").await;
-    app.grade_source(&app.api(), &s, "B", "Held up in December").await;
-    app.claim(&story).source(&s).quote("We will take Damascus").create().await;
+    app.set_aliases(&app.api(), &s, &["Abu Mohammed al-Jolani"])
+        .await;
+    app.grade_source(&app.api(), &s, "C", "Few checks so far")
+        .await;
+    app.grade_source(&app.api(), &s, "B", "Held up in December")
+        .await;
+    app.claim(&story)
+        .source(&s)
+        .quote("We will take Damascus")
+        .create()
+        .await;
 
     let (_, body) = crate::exports::download(&app.client, &app, "format=json").await;
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let exported = &doc["claims"][0]["source"];
     assert_eq!(exported["grade"], "B");
-    assert_eq!(exported["aliases"], serde_json::json!(["Abu Mohammed al-Jolani"]));
+    assert_eq!(
+        exported["aliases"],
+        serde_json::json!(["Abu Mohammed al-Jolani"])
+    );
     assert_eq!(exported["grade_history"].as_array().map(Vec::len), Some(2));
 
     let target = TestApp::spawn().await;
@@ -214,7 +224,13 @@ async fn grade_history_and_aliases_travel_through_the_json_export_and_import() {
         .collect();
     assert_eq!(
         moves,
-        [(None, "C", "Few checks so far"), (Some("C"), "B", "Held up in December")]
+        [
+            (None, "C", "Few checks so far"),
+            (Some("C"), "B", "Held up in December")
+        ]
     );
-    assert!(got.grade_history.iter().all(|h| h.by.is_some()), "graders keep their names");
+    assert!(
+        got.grade_history.iter().all(|h| h.by.is_some()),
+        "graders keep their names"
+    );
 }
