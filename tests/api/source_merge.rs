@@ -78,6 +78,11 @@ async fn merge_moves_claims_chains_and_grades_and_keeps_both_names() {
         assert_eq!(changes["source"].from, "Abu Mohammed al-Jolani");
         assert_eq!(changes["source"].to, "Ahmed al-Sharaa");
     }
+    let page = app.view(&format!("/claims/{}", c1.id)).await;
+    assert!(
+        page.shows("source: Abu Mohammed al-Jolani → Ahmed al-Sharaa"),
+        "the claim's history names both sources"
+    );
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) AS n FROM claim_chain WHERE source_id = '{}'",

@@ -128,7 +128,7 @@ async fn insert(
                 AuditObjectType::Source,
                 Some(source.id),
             )
-            .after(&serde_json::json!({ "source": &source, "aliases": &wanted })),
+            .after(&with_aliases(&source, &wanted)),
         )
         .await?;
         Ok((source, clashes))
@@ -185,6 +185,15 @@ pub async fn update(
         }
     })
     .await
+}
+
+/// The source's JSON with its aliases beside its fields, for the audit.
+fn with_aliases(source: &Source, aliases: &[String]) -> serde_json::Value {
+    let mut v = serde_json::to_value(source).unwrap_or_default();
+    if let Some(m) = v.as_object_mut() {
+        m.insert("aliases".into(), serde_json::json!(aliases));
+    }
+    v
 }
 
 /// A merged source is kept only to point at its successor: no more edits.
