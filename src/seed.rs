@@ -32,6 +32,9 @@ pub struct SourceSeed {
     pub source_type: SourceType,
     pub affiliation: Option<String>,
     pub description: Option<String>,
+    /// Other names the source goes by; a search finds it by any of them.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,24 +149,26 @@ async fn ensure_source(
     file: &SeedFile,
     name: &str,
 ) -> Result<crate::domain::SourceId, WriteError> {
+    let seed = file.sources.iter().find(|s| s.name == name);
     if let Some(existing) = source::find_by_name(conn, name).await? {
+        // A reload adds aliases the file gained since the source was made.
+        if let Some(seed) = seed {
+            source::names::add_aliases(conn, existing.id, &seed.aliases).await?;
+        }
         return Ok(existing.id);
     }
-    let seed = file
-        .sources
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| {
-            invalid(crate::domain::FieldErrors::single(
-                "source",
-                format!("no [[sources]] entry named {name:?}"),
-            ))
-        })?;
+    let seed = seed.ok_or_else(|| {
+        invalid(crate::domain::FieldErrors::single(
+            "source",
+            format!("no [[sources]] entry named {name:?}"),
+        ))
+    })?;
     let draft = SourceDraft {
         name: seed.name.clone(),
         source_type: seed.source_type,
         affiliation: seed.affiliation.clone(),
         description: seed.description.clone(),
+        aliases: Some(seed.aliases.clone()),
     };
     Ok(source::create(conn, &draft, Actor::SYSTEM).await?.id)
 }

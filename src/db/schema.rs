@@ -30,6 +30,10 @@ pub mod sql_types {
     pub struct LinkKind;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "source_grade"))]
+    pub struct SourceGrade;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "source_type"))]
     pub struct SourceType;
 
@@ -228,7 +232,34 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use super::sql_types::SourceGrade;
+
+    source_grade_history (id) {
+        id -> Uuid,
+        source_id -> Uuid,
+        from_grade -> Nullable<SourceGrade>,
+        to_grade -> SourceGrade,
+        reason -> Text,
+        actor_id -> Nullable<Uuid>,
+        actor_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    source_names (name_key) {
+        name_key -> Text,
+        source_id -> Uuid,
+        name -> Text,
+        is_alias -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use super::sql_types::SourceType;
+    use super::sql_types::SourceGrade;
 
     sources (id) {
         id -> Uuid,
@@ -239,6 +270,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        grade -> Nullable<SourceGrade>,
+        merged_into -> Nullable<Uuid>,
+        merged_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -290,6 +324,9 @@ diesel::joinable!(import_rows -> imports (import_id));
 diesel::joinable!(imports -> users (user_id));
 diesel::joinable!(login_failures -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(source_grade_history -> sources (source_id));
+diesel::joinable!(source_grade_history -> users (actor_id));
+diesel::joinable!(source_names -> sources (source_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -304,6 +341,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     imports,
     login_failures,
     sessions,
+    source_grade_history,
+    source_names,
     sources,
     stories,
     users,

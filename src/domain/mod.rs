@@ -6,6 +6,7 @@ pub mod drafts;
 pub mod figure_chart;
 pub mod figures;
 pub mod formula;
+pub mod grade;
 pub mod ids;
 pub mod import;
 pub mod links;
@@ -14,6 +15,7 @@ pub mod role;
 pub mod source_type;
 pub mod status;
 pub mod text;
+pub mod track_record;
 pub mod validation;
 pub mod version;
 
@@ -22,6 +24,7 @@ pub use drafts::{
     ClaimDraft, ClaimInput, SourceDraft, SourceInput, StatusChangeInput, StoryDraft, StoryInput,
 };
 pub use figures::Figure;
+pub use grade::{admiralty_code, Grade};
 pub use ids::{
     ClaimId, EvidenceId, FigureId, HistoryId, ImportId, LinkId, SourceId, StoryId, TokenId, UserId,
 };

@@ -197,12 +197,16 @@ pub fn story_report(
     out
 }
 
-pub fn source_report(
-    source: &Source,
-    record: &[(ClaimStatus, i64, f64)],
-    claims: &[ExportClaim],
-    coverage: &Coverage,
-) -> String {
+/// What a source report shows besides its claims.
+pub struct SourceFacts<'a> {
+    pub source: &'a Source,
+    pub aliases: &'a [String],
+    pub record: &'a [(ClaimStatus, i64, f64)],
+    pub full: &'a crate::domain::track_record::TrackRecord,
+}
+
+pub fn source_report(facts: &SourceFacts, claims: &[ExportClaim], coverage: &Coverage) -> String {
+    let (source, record) = (facts.source, facts.record);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -213,6 +217,14 @@ pub fn source_report(
     if let Some(a) = &source.affiliation {
         let _ = writeln!(out, "{}\n", esc_line_start(a));
     }
+    if !facts.aliases.is_empty() {
+        let names: Vec<String> = facts.aliases.iter().map(|a| esc(a)).collect();
+        let _ = writeln!(out, "Also known as: {}\n", names.join(", "));
+    }
+    let _ = match source.grade {
+        Some(g) => writeln!(out, "Reliability grade: **{g}** ({})\n", g.label()),
+        None => writeln!(out, "Reliability grade: not graded\n"),
+    };
     let _ = writeln!(
         out,
         "## Track record\n\n| Verdict | Claims | Share of verdicts |\n|---|---:|---:|"
@@ -220,6 +232,7 @@ pub fn source_report(
     for (s, n, share) in record {
         let _ = writeln!(out, "| {} | {n} | {:.0} % |", s.label(), share * 100.0);
     }
+    record_details(&mut out, facts.full);
     let _ = writeln!(out, "\n## Claims\n");
     coverage_note(&mut out, coverage);
     for c in claims {
@@ -227,6 +240,53 @@ pub fn source_report(
         let _ = writeln!(out, "  - Story: {}", esc(&c.story.title));
     }
     out
+}
+
+/// Contested share, time to verdict, months and stories of a track record.
+fn record_details(out: &mut String, r: &crate::domain::track_record::TrackRecord) {
+    let _ = writeln!(
+        out,
+        "\nContested: {} of {} ({:.0} %). Median time to verdict: {}.\n",
+        r.contested,
+        r.total,
+        r.contested_share * 100.0,
+        r.median_time_to_verdict
+            .as_deref()
+            .unwrap_or("no verdicts yet")
+    );
+    let _ = writeln!(
+        out,
+        "Suggested grade from this record: {} ({})\n",
+        r.suggested_grade.grade,
+        esc(&r.suggested_grade.why)
+    );
+    let _ = writeln!(
+        out,
+        "### By month ({})\n\n| Month | Claims | Verified or corroborated | Disputed or false | Unverifiable | Open |\n|---|---:|---:|---:|---:|---:|",
+        r.month_basis
+    );
+    for m in &r.by_month {
+        let t = &m.tally;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            m.month, t.total, t.upheld, t.refuted, t.unverifiable, t.open
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n### By story\n\n| Story | Claims | Verified or corroborated | Disputed or false | Unverifiable | Open |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for s in &r.per_story {
+        let t = &s.tally;
+        let title = esc(&s.title).replace('|', "\\|");
+        let _ = writeln!(
+            out,
+            "| {title} | {} | {} | {} | {} | {} |",
+            t.total, t.upheld, t.refuted, t.unverifiable, t.open
+        );
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

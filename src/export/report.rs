@@ -24,7 +24,7 @@ pub fn by_source(claims: Vec<ExportClaim>) -> Vec<(Source, Vec<ExportClaim>)> {
     for c in claims {
         match groups.iter_mut().find(|(s, _)| s.id == c.source.id) {
             Some((_, list)) => list.push(c),
-            None => groups.push((c.source.clone(), vec![c])),
+            None => groups.push((c.source.source.clone(), vec![c])),
         }
     }
     groups

@@ -44,8 +44,64 @@ pub struct RawClaim {
 pub struct RawSource {
     #[serde(flatten)]
     pub input: SourceInput,
+    /// Admiralty grade and its history (exports since the grade came in).
+    pub grade: Option<String>,
+    #[serde(default)]
+    pub grade_history: Vec<RawGradeChange>,
     pub created_at: Option<DateTime<Utc>>,
     pub version: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RawGradeChange {
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+    pub by: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A source's grade and its changes, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceGrading {
+    pub grade: Option<crate::domain::Grade>,
+    /// Oldest first.
+    pub history: Vec<GradeMove>,
+}
+
+/// (from, to, reason, by, at) of one imported grade change.
+pub type GradeMove = (
+    Option<crate::domain::Grade>,
+    crate::domain::Grade,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+fn check_grading(raw: &RawSource) -> Result<SourceGrading, String> {
+    use crate::domain::Grade;
+    let letter = |s: &str, f: &str| {
+        Grade::parse(s).ok_or_else(|| format!("source.{f}: {s:?} is not a grade from A to F"))
+    };
+    let grade = raw
+        .grade
+        .as_deref()
+        .map(|g| letter(g, "grade"))
+        .transpose()?;
+    let mut history = Vec::new();
+    for h in &raw.grade_history {
+        let from = h
+            .from
+            .as_deref()
+            .map(|g| letter(g, "grade_history.from"))
+            .transpose()?;
+        let reason = v::required(&h.reason, v::MAX_TEXT)
+            .map_err(|m| format!("source.grade_history.reason: {m}"))?;
+        let by = v::optional(h.by.as_deref(), v::MAX_NAME)
+            .map_err(|m| format!("source.grade_history.by: {m}"))?;
+        history.push((from, letter(&h.to, "grade_history.to")?, reason, by, h.at));
+    }
+    Ok(SourceGrading { grade, history })
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +156,7 @@ pub struct ClaimRecord {
     pub source: SourceDraft,
     pub source_created_at: Option<DateTime<Utc>>,
     pub source_version: i32,
+    pub source_grading: SourceGrading,
     pub quote: String,
     pub is_paraphrase: bool,
     pub summary: Option<String>,
@@ -207,6 +264,7 @@ fn check(raw: RawClaim, role: Role) -> Result<ClaimRecord, String> {
         source,
         source_created_at: raw.source.created_at,
         source_version: version(raw.source.version, "source.")?,
+        source_grading: check_grading(&raw.source)?,
         quote: draft.quote,
         is_paraphrase: draft.is_paraphrase,
         summary: draft.summary,

@@ -242,6 +242,9 @@ impl Store {
                 self.create_source(conn, &rec.source, rec).await?
             }
         };
+        // Aliases another source holds here are left to it.
+        let aliases = rec.source.aliases.as_deref().unwrap_or_default();
+        source::names::add_aliases(conn, id, aliases).await?;
         self.sources.insert(key, id);
         Ok(id)
     }
@@ -261,10 +264,12 @@ impl Store {
                 sources::description.eq(&d.description),
                 rec.source_created_at.map(|t| sources::created_at.eq(t)),
                 sources::version.eq(rec.source_version),
+                sources::grade.eq(rec.source_grading.grade),
             ))
             .returning(source::Source::as_returning())
             .get_result(conn)
             .await?;
+        restore_grading(conn, s.id, &rec.source_grading).await?;
         let entry = Entry::new(
             self.importer.id,
             AuditAction::Create,
@@ -382,4 +387,17 @@ impl Store {
         }
         Ok(entry)
     }
+}
+
+/// The grade changes of a source the import created, as the
+/// exporting desk had them (graders named, not linked to accounts here).
+async fn restore_grading(
+    conn: &mut AsyncPgConnection,
+    id: SourceId,
+    g: &super::record::SourceGrading,
+) -> QueryResult<()> {
+    for (from, to, reason, by, at) in &g.history {
+        source::grade::record(conn, id, *from, *to, reason, None, by.as_deref(), Some(*at)).await?;
+    }
+    Ok(())
 }

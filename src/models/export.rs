@@ -19,7 +19,7 @@ use std::collections::HashMap;
 pub struct ExportClaim {
     #[serde(flatten)]
     pub claim: Claim,
-    pub source: Source,
+    pub source: ExportSource,
     pub story: Story,
     pub figures: Vec<Figure>,
     /// Reason given for the latest status change, if any.
@@ -30,6 +30,54 @@ pub struct ExportClaim {
     /// Full history, oldest first; only loaded for nested formats.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryEntry>>,
+}
+
+/// The source of an exported claim: its row with its aliases and grade
+/// history, so an import can restore both. Reads as a [`Source`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSource {
+    #[serde(flatten)]
+    pub source: Source,
+    pub aliases: Vec<String>,
+    pub grade_history: Vec<super::source::grade::GradeChange>,
+}
+
+impl std::ops::Deref for ExportSource {
+    type Target = Source;
+    fn deref(&self) -> &Source {
+        &self.source
+    }
+}
+
+impl From<Source> for ExportSource {
+    fn from(source: Source) -> Self {
+        ExportSource {
+            source,
+            aliases: Vec::new(),
+            grade_history: Vec::new(),
+        }
+    }
+}
+
+/// Aliases and grade history of the batch's sources, looked up once each.
+async fn export_sources(
+    conn: &mut AsyncPgConnection,
+    rows: &[(Claim, Source, Story)],
+) -> QueryResult<HashMap<crate::domain::SourceId, ExportSource>> {
+    let mut out: HashMap<crate::domain::SourceId, ExportSource> = HashMap::new();
+    for (_, s, _) in rows {
+        out.entry(s.id)
+            .or_insert_with(|| ExportSource::from(s.clone()));
+    }
+    let ids: Vec<_> = out.keys().copied().collect();
+    let mut aliases = super::source::names::aliases_for(conn, &ids).await?;
+    for (id, e) in out.iter_mut() {
+        e.aliases = aliases.remove(id).unwrap_or_default();
+        if e.source.grade.is_some() {
+            e.grade_history = super::source::grade::history(conn, *id).await?;
+        }
+    }
+    Ok(out)
 }
 
 pub const BATCH: i64 = 1000;
@@ -58,6 +106,7 @@ pub async fn batch(
     let mut figures = figures_for(conn, &ids).await?;
     let mut links = evidence_for(conn, &ids).await?;
     let latest = latest_status_changes(conn, &ids).await?;
+    let sources = export_sources(conn, &rows).await?;
     let mut histories = if with_history {
         Some(history::for_claims(conn, &ids).await?)
     } else {
@@ -72,7 +121,10 @@ pub async fn batch(
         let (status_reason, status_changed_at) = latest.get(&id).cloned().unzip();
         out.push(ExportClaim {
             claim,
-            source,
+            source: sources
+                .get(&source.id)
+                .cloned()
+                .unwrap_or_else(|| source.into()),
             story,
             figures: figures.remove(&id).unwrap_or_default(),
             status_reason: status_reason.flatten(),
@@ -163,7 +215,7 @@ impl ExportClaim {
             .find(|h| h.row.action == HistoryAction::StatusChanged);
         ExportClaim {
             claim: d.claim.clone(),
-            source: d.source.clone(),
+            source: d.source.clone().into(),
             story: d.story.clone(),
             figures: d.figures.clone(),
             status_reason: latest.and_then(|h| h.row.reason.clone()),

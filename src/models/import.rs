@@ -663,6 +663,7 @@ impl StoredRow {
                 source_type: d.source_type,
                 affiliation: None,
                 description: None,
+                aliases: None,
             },
             quote: self.quote?,
             is_paraphrase: d.is_paraphrase,

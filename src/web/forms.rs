@@ -246,8 +246,9 @@ impl ClaimInput {
 }
 
 impl SourceInput {
-    pub fn from_source(s: &Source) -> Self {
+    pub fn from_source(s: &Source, aliases: &[String]) -> Self {
         SourceInput {
+            aliases: Some(aliases.join("\n")),
             name: s.name.clone(),
             source_type: s.source_type.as_str().into(),
             affiliation: s.affiliation.clone().unwrap_or_default(),

@@ -94,16 +94,29 @@ impl crate::models::history::HistoryEntry {
         when(&self.row.created_at)
     }
 
-    /// "quote, summary": the fields an edit touched.
+    /// "quote, summary": the fields an edit touched. A source merge names
+    /// both sources ("source: Abu Mohammed al-Jolani → Ahmed al-Sharaa").
     pub fn changed_fields(&self) -> String {
-        match &self.row.changes {
-            Some(serde_json::Value::Object(m)) => m
-                .keys()
-                .map(|k| k.replace('_', " "))
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => String::new(),
-        }
+        let Some(serde_json::Value::Object(m)) = &self.row.changes else {
+            return String::new();
+        };
+        let named = |k: &str| {
+            let c = m.get(k)?;
+            Some(format!(
+                "{k}: {} → {}",
+                c["from"].as_str()?,
+                c["to"].as_str()?
+            ))
+        };
+        let merged = named("source");
+        m.keys()
+            .filter(|k| merged.is_none() || k.as_str() != "source_id")
+            .map(|k| match (k.as_str(), &merged) {
+                ("source", Some(text)) => text.clone(),
+                _ => k.replace('_', " "),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -31,7 +31,7 @@ async fn create_source_via_api_returns_201_with_location_and_fields() {
     );
     let got = app.get_source(&body).await;
     assert_eq!(got.source, body);
-    assert_eq!(got.status_counts.len(), 7);
+    assert_eq!(got.track_record.by_status.len(), 7);
 }
 
 #[tokio::test]
@@ -262,13 +262,7 @@ async fn source_page_lists_its_claims_and_counts_by_status() {
     for s in ["Unverified 2", "Disputed 1", "Verified 0"] {
         assert!(summary.contains(&s.to_owned()), "{s} in {summary:?}");
     }
-    let count = |s: Status| {
-        api.status_counts
-            .iter()
-            .find(|c| c.status == s)
-            .unwrap()
-            .count
-    };
+    let count = |s: Status| api.track_record.count(s);
     assert_eq!(count(Status::Unverified), 2);
     assert_eq!(count(Status::Disputed), 1);
 }

@@ -48,6 +48,12 @@ pub fn lines<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
+/// Lines that may be left out: absent is `None` (keep what is stored),
+/// present (even empty or `null`) is the new full list.
+pub fn some_lines<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    lines(d).map(Some)
+}
+
 /// The version an edit is based on: a JSON number, or a form's hidden field
 /// (a string). A blank or garbled form value is no version rather than an
 /// unreadable form, so that the editor gets the 428 page with their input.

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::export::{claimreview, Publisher};
 use crate::models::claim::{self, ClaimDetail, ClaimRow};
 use crate::models::export::ExportClaim;
-use crate::models::source::{self, Source};
+use crate::models::source;
 use crate::models::story::{self, Story};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
@@ -38,7 +38,7 @@ pub struct BoardPage {
     pub q: ClaimQuery,
     pub statuses: Vec<Choice>,
     pub types: Vec<Choice>,
-    pub sources: Vec<Source>,
+    pub sources: Vec<source::Listed>,
     /// (id, title): the board must not count claims per story on every load.
     pub stories: Vec<(StoryId, String)>,
     pub next_url: Option<String>,
@@ -175,7 +175,7 @@ pub struct ClaimEditPage {
     pub d: ClaimDetail,
     pub form: ClaimInput,
     pub errors: FieldErrors,
-    pub sources: Vec<Source>,
+    pub sources: Vec<source::Listed>,
     pub stories: Vec<(Story, i64)>,
     pub types: Vec<Choice>,
     pub conflict: Option<String>,

@@ -94,11 +94,17 @@ pub struct SourceReport {
     pub me: Option<CurrentUser>,
     pub source: Source,
     pub record: Vec<(ClaimStatus, i64, f64)>,
+    pub aliases: Vec<String>,
+    pub full: crate::domain::track_record::TrackRecord,
     pub claims: Vec<ExportClaim>,
     pub coverage: Coverage,
 }
 
 impl SourceReport {
+    pub fn pct(&self, share: &f64) -> String {
+        format!("{:.0}%", share * 100.0)
+    }
+
     pub fn verdicts(&self) -> i64 {
         self.record.iter().map(|(_, n, _)| n).sum()
     }
@@ -121,6 +127,8 @@ async fn source_report(
     let counts = source::status_counts(&mut c, id).await?;
     let claims = crate::models::report::claims(&mut c, &filter).await?;
     let record = report::track_record(&counts);
+    let aliases = source::names::aliases(&mut c, id).await?;
+    let full = source::record::track_record(&mut c, id).await?;
     let coverage = Coverage::new(
         claims.len(),
         &counts,
@@ -130,13 +138,24 @@ async fn source_report(
     if q.format == "md" {
         return Ok(markdown_response(
             "source-report",
-            markdown::source_report(&source, &record, &claims, &coverage),
+            markdown::source_report(
+                &markdown::SourceFacts {
+                    source: &source,
+                    aliases: &aliases,
+                    record: &record,
+                    full: &full,
+                },
+                &claims,
+                &coverage,
+            ),
         ));
     }
     ok(&SourceReport {
         me: Some(me),
         source,
         record,
+        aliases,
+        full,
         claims,
         coverage,
     })

@@ -7,7 +7,7 @@ use crate::domain::Access;
 use crate::domain::{ClaimId, ClaimStatus, FieldErrors, StoryId};
 use crate::error::{AppError, AppResult};
 use crate::models::claim::{self, ClaimFilter, ClaimRow, Cursor};
-use crate::models::source::{self, Source};
+use crate::models::source;
 use crate::models::story::{self, Story};
 use crate::models::Actor;
 use crate::web::access::CurrentUser;
@@ -151,7 +151,7 @@ pub struct StoryPage {
     pub next_url: Option<String>,
     pub form: ClaimInput,
     pub errors: FieldErrors,
-    pub sources: Vec<Source>,
+    pub sources: Vec<source::Listed>,
     pub types: Vec<Choice>,
     pub added: Option<ClaimId>,
 }

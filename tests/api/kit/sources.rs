@@ -1,6 +1,6 @@
 //! Sources as the API returns them, and a builder that creates them.
 
-use super::{read, unique, Api, Counted, HasId, List, StatusCount};
+use super::{read, unique, Api, Counted, HasId, List, Status};
 use crate::helpers::TestApp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -43,12 +43,91 @@ pub struct Source {
     pub version: i32,
 }
 
-/// `GET /api/sources/{id}`: the source and its claims per status.
+/// `GET /api/sources/{id}`: the source, its names, grade and track record.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SourceDetail {
     #[serde(flatten)]
     pub source: Source,
-    pub status_counts: Vec<StatusCount>,
+    pub aliases: Vec<String>,
+    pub grade: Option<String>,
+    pub grade_history: Vec<GradeChange>,
+    pub merged_into: Option<Uuid>,
+    pub track_record: TrackRecord,
+}
+
+/// One change of a source's Admiralty grade.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GradeChange {
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+    pub by_id: Option<Uuid>,
+    pub by: Option<String>,
+    pub at: String,
+}
+
+/// A status's count and share of the source's claims.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusShare {
+    pub status: Status,
+    pub count: i64,
+    pub share: f64,
+}
+
+/// Counts of claims by how they turned out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tally {
+    pub total: i64,
+    pub upheld: i64,
+    pub refuted: i64,
+    pub unverifiable: i64,
+    pub open: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MonthRow {
+    pub month: String,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoryRow {
+    pub story_id: Uuid,
+    pub title: String,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Suggestion {
+    pub grade: String,
+    pub why: String,
+}
+
+/// `track_record` of a source's JSON.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TrackRecord {
+    pub total: i64,
+    pub by_status: Vec<StatusShare>,
+    pub outcomes: Tally,
+    pub month_basis: String,
+    pub by_month: Vec<MonthRow>,
+    pub contested: i64,
+    pub contested_share: f64,
+    pub median_seconds_to_verdict: Option<f64>,
+    pub median_time_to_verdict: Option<String>,
+    pub per_story: Vec<StoryRow>,
+    pub suggested_grade: Suggestion,
+}
+
+impl TrackRecord {
+    pub fn count(&self, status: Status) -> i64 {
+        self.by_status
+            .iter()
+            .find(|s| s.status == status)
+            .map_or(0, |s| s.count)
+    }
 }
 
 impl std::ops::Deref for SourceDetail {
@@ -177,6 +256,55 @@ impl TestApp {
             .await
     }
 
+    /// `GET /api/sources?q=…` (names and aliases), as raw JSON items.
+    pub async fn search_sources(&self, q: &str) -> Vec<serde_json::Value> {
+        let path = format!("/api/sources?q={}", percent_encode(q));
+        let v: serde_json::Value = self.api().get_as(&path).await;
+        v["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// `PUT /api/sources/{id}/grade` as `api`, answered as it is.
+    pub async fn grade_source(
+        &self,
+        api: &Api,
+        id: impl HasId,
+        grade: &str,
+        reason: &str,
+    ) -> reqwest::Response {
+        api.put_json(
+            &format!("/api/sources/{}/grade", id.id()),
+            &serde_json::json!({ "grade": grade, "reason": reason }),
+        )
+        .await
+    }
+
+    /// `POST /api/sources/{id}/merge` as `api`, answered as it is.
+    pub async fn merge_source(
+        &self,
+        api: &Api,
+        from: impl HasId,
+        into: impl HasId,
+        reason: &str,
+    ) -> reqwest::Response {
+        api.post_json(
+            &format!("/api/sources/{}/merge", from.id()),
+            &serde_json::json!({ "into": into.id(), "reason": reason }),
+        )
+        .await
+    }
+
+    /// `PUT /api/sources/{id}` with these aliases (other fields unchanged).
+    pub async fn set_aliases(
+        &self,
+        api: &Api,
+        source: &Source,
+        aliases: &[&str],
+    ) -> reqwest::Response {
+        let mut body = serde_json::to_value(source.body()).unwrap_or_default();
+        body["aliases"] = serde_json::json!(aliases);
+        api.put_json(&source.path(), &body).await
+    }
+
     /// `GET /api/sources`.
     pub async fn sources(&self) -> Vec<Counted<Source>> {
         self.api()
@@ -184,4 +312,13 @@ impl TestApp {
             .await
             .items
     }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
